@@ -1,0 +1,171 @@
+#include "db.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct db {
+    PGconn *conn;
+    char *conninfo;
+    char sqlstate[6];
+    char error[256];
+};
+
+static void db_set_error(db_t *db, const char *state, const char *msg)
+{
+    snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+    snprintf(db->error, sizeof db->error, "%s", msg ? msg : "");
+    /* libpq messages end with a newline; keep log lines single. */
+    char *nl = strchr(db->error, '\n');
+    if (nl)
+        *nl = '\0';
+}
+
+static void db_quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static bool db_connect(db_t *db)
+{
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = PQconnectdb(db->conninfo);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        db_set_error(db, "08006", PQerrorMessage(db->conn));
+        return false;
+    }
+    PQsetNoticeProcessor(db->conn, db_quiet_notice, NULL);
+    db_set_error(db, "", "");
+    return true;
+}
+
+db_t *db_open(const char *conninfo)
+{
+    db_t *db = calloc(1, sizeof(*db));
+    if (!db)
+        return NULL;
+    db->conninfo = strdup(conninfo);
+    if (!db->conninfo) {
+        free(db);
+        return NULL;
+    }
+    if (!db_connect(db))
+        log_warn("database unavailable: %s", db->error);
+    return db;
+}
+
+void db_close(db_t *db)
+{
+    if (!db)
+        return;
+    if (db->conn)
+        PQfinish(db->conn);
+    free(db->conninfo);
+    free(db);
+}
+
+bool db_ready(db_t *db)
+{
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
+        /* An idle connection has nothing to read unless the server sent a
+         * termination message or closed it: read it to learn which. */
+        struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
+        if (p.fd < 0 || poll(&p, 1, 0) != 0) {
+            if (p.fd < 0 || !PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
+                log_warn("database connection lost; reconnecting");
+            } else {
+                PGnotify *n;
+                while ((n = PQnotifies(db->conn)))
+                    PQfreemem(n);
+                return true;
+            }
+        } else {
+            return true;
+        }
+    }
+    return db_connect(db);
+}
+
+PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params)
+{
+    if (!db->conn) {
+        db_set_error(db, "08006", "no connection");
+        return NULL;
+    }
+    PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        return res;
+    }
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        db_set_error(db, "08006", PQerrorMessage(db->conn));
+    } else {
+        db_set_error(db, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "XX000",
+                     res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(db->conn));
+    }
+    log_error("query failed (%s): %s", db->sqlstate, db->error);
+    PQclear(res);
+    return NULL;
+}
+
+long db_exec(db_t *db, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = db_query(db, sql, n, params);
+    if (!res)
+        return -1;
+    const char *t = PQcmdTuples(res);
+    long rows = *t ? strtol(t, NULL, 10) : 0;
+    PQclear(res);
+    return rows;
+}
+
+int db_begin(db_t *db)
+{
+    return db_exec(db, "BEGIN", 0, NULL) < 0 ? -1 : 0;
+}
+
+int db_commit(db_t *db)
+{
+    return db_exec(db, "COMMIT", 0, NULL) < 0 ? -1 : 0;
+}
+
+int db_rollback(db_t *db)
+{
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
+        return -1;
+    return db_exec(db, "ROLLBACK", 0, NULL) < 0 ? -1 : 0;
+}
+
+const char *db_sqlstate(const db_t *db)
+{
+    return db->sqlstate;
+}
+
+const char *db_error(const db_t *db)
+{
+    return db->error;
+}
+
+bool db_unavailable(const db_t *db)
+{
+    return strncmp(db->sqlstate, "08", 2) == 0 || strncmp(db->sqlstate, "57P", 3) == 0 || !db->conn ||
+           PQstatus(db->conn) != CONNECTION_OK;
+}
+
+PGconn *db_conn(db_t *db)
+{
+    return db->conn;
+}
+
+const char *db_get(const PGresult *res, int row, const char *name)
+{
+    int col = PQfnumber(res, name);
+    if (col < 0 || row >= PQntuples(res) || PQgetisnull(res, row, col))
+        return NULL;
+    return PQgetvalue(res, row, col);
+}

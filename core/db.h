@@ -1,0 +1,55 @@
+/* One libpq connection that survives PostgreSQL restarts.
+ *
+ * Only parameterised statements: SQL is a constant string, values travel
+ * as text parameters (PQexecParams). A failed statement is logged with its
+ * detail; callers see NULL / -1 and may ask db_sqlstate() what happened. */
+#ifndef ESURAT_DB_H
+#define ESURAT_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+typedef struct db db_t;
+
+/* Connects with conninfo (a libpq string or URL). Returns a handle even
+ * when the server is down (db_ready() tries again); NULL only on OOM.
+ * Free with db_close. */
+db_t *db_open(const char *conninfo);
+void db_close(db_t *db);
+
+/* Makes sure the connection is usable: notices a connection the server
+ * closed (restart, idle kill) and reconnects. true when usable; false when
+ * PostgreSQL cannot be reached (the caller answers 503). Cheap when the
+ * connection is healthy (one poll, no round trip). */
+bool db_ready(db_t *db);
+
+/* Runs sql with n text parameters (NULL entries are SQL NULL). Returns the
+ * result (caller PQclears it) for PGRES_TUPLES_OK / PGRES_COMMAND_OK, else
+ * NULL with the error logged. */
+PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params);
+
+/* Like db_query for statements without rows: the number of rows affected,
+ * or -1 on error. */
+long db_exec(db_t *db, const char *sql, int n, const char *const *params);
+
+/* Transactions; 0 or -1. */
+int db_begin(db_t *db);
+int db_commit(db_t *db);
+int db_rollback(db_t *db);
+
+/* SQLSTATE of the last failed statement ("" when none; "08006" when the
+ * connection was lost), and its primary message. */
+const char *db_sqlstate(const db_t *db);
+const char *db_error(const db_t *db);
+
+/* true when the last failure was a lost or refused connection. */
+bool db_unavailable(const db_t *db);
+
+/* The underlying connection, for LISTEN/NOTIFY and COPY. */
+PGconn *db_conn(db_t *db);
+
+/* Value of column name in row, or NULL when the column is missing or the
+ * value is SQL NULL. */
+const char *db_get(const PGresult *res, int row, const char *name);
+
+#endif

@@ -1,0 +1,48 @@
+/* esurat-fcgi: the API behind nginx. Parses options and runs the prefork
+ * master; see server.c for a worker's loop. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "log.h"
+#include "prefork.h"
+#include "server.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: esurat-fcgi --socket PATH [--workers N]\n"
+                 "  --socket PATH  Unix socket to create (mode 0660); env ESURAT_FCGI_SOCKET\n"
+                 "  --workers N    worker processes (default: one per core); env ESURAT_WORKERS\n"
+                 "The database comes from ESURAT_DATABASE_URL.\n");
+}
+
+int main(int argc, char **argv)
+{
+    log_init("esurat-fcgi");
+    prefork_config_t config = {
+        .socket_path = config_str("ESURAT_FCGI_SOCKET", NULL),
+        .workers = (int)config_long("ESURAT_WORKERS", prefork_default_workers(), 1, 128),
+        .worker_main = server_worker_main,
+    };
+    static const struct option options[] = {
+        {"socket", required_argument, NULL, 's'},
+        {"workers", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "s:w:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 's': config.socket_path = optarg; break;
+        case 'w': config.workers = atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!config.socket_path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    return prefork_run(&config);
+}

@@ -1,0 +1,244 @@
+#include "prefork.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define MAX_WORKERS 256
+#define STOP_GRACE_SECONDS 10
+
+/* ---- worker side ---- */
+
+static volatile sig_atomic_t worker_stop;
+static volatile sig_atomic_t worker_busy;
+
+static void worker_on_stop(int sig)
+{
+    (void)sig;
+    worker_stop = 1;
+    /* Waiting in accept(): nothing in hand, leave now. */
+    if (!worker_busy)
+        _exit(0);
+}
+
+bool prefork_stopping(void)
+{
+    return worker_stop;
+}
+
+void prefork_request_begin(void)
+{
+    worker_busy = 1;
+}
+
+void prefork_request_end(void)
+{
+    worker_busy = 0;
+    if (worker_stop)
+        _exit(0);
+}
+
+int prefork_default_workers(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* ---- master side ---- */
+
+typedef struct {
+    pid_t pid;
+    unsigned generation;
+    time_t started;
+} child_t;
+
+static int open_socket(const char *path)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path) {
+        log_error("socket path too long: %s", path);
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            log_error("%s exists and is not a socket", path);
+            return -1;
+        }
+        unlink(path);
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_error("socket: %s", strerror(errno));
+        return -1;
+    }
+    /* Created 0660 from the start: no moment where others may connect. */
+    mode_t old = umask(0117);
+    int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    umask(old);
+    if (rc < 0 || chmod(path, 0660) < 0 || listen(fd, 1024) < 0) {
+        log_error("cannot listen on %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static pid_t spawn(const prefork_config_t *config, int fd, const sigset_t *old_mask)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_error("fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid > 0)
+        return pid;
+    /* The worker: ends with its master, stops on SIGTERM / SIGINT. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    struct sigaction sa = {.sa_handler = worker_on_stop};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+    sigprocmask(SIG_SETMASK, old_mask, NULL);
+    if (getppid() == 1)
+        _exit(0);
+    /* Accept on fd 0 is what libfcgi expects of a FastCGI application. */
+    if (dup2(fd, 0) < 0)
+        _exit(1);
+    _exit(config->worker_main(0, config->arg));
+}
+
+static int live_children(const child_t *children, int n)
+{
+    int live = 0;
+    for (int i = 0; i < n; i++)
+        live += children[i].pid > 0;
+    return live;
+}
+
+static void signal_all(child_t *children, int n, int sig, unsigned generation, bool only_older)
+{
+    for (int i = 0; i < n; i++)
+        if (children[i].pid > 0 && (!only_older || children[i].generation < generation))
+            kill(children[i].pid, sig);
+}
+
+/* Starts workers of the current generation into free slots until there are
+ * config->workers of them. */
+static void fill(const prefork_config_t *config, int fd, child_t *children, unsigned generation,
+                 const sigset_t *old_mask)
+{
+    int current = 0;
+    for (int i = 0; i < MAX_WORKERS; i++)
+        current += children[i].pid > 0 && children[i].generation == generation;
+    for (int i = 0; i < MAX_WORKERS && current < config->workers; i++) {
+        if (children[i].pid > 0)
+            continue;
+        pid_t pid = spawn(config, fd, old_mask);
+        if (pid < 0)
+            return;
+        children[i] = (child_t){.pid = pid, .generation = generation, .started = time(NULL)};
+        current++;
+    }
+}
+
+int prefork_run(const prefork_config_t *config)
+{
+    if (config->workers < 1 || config->workers > MAX_WORKERS / 2) {
+        log_error("workers must be between 1 and %d", MAX_WORKERS / 2);
+        return 2;
+    }
+    int fd = open_socket(config->socket_path);
+    if (fd < 0)
+        return 1;
+
+    sigset_t mask, old_mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, &old_mask);
+    signal(SIGPIPE, SIG_IGN);
+
+    static child_t children[MAX_WORKERS];
+    unsigned generation = 1;
+    bool stopping = false;
+    time_t stop_deadline = 0;
+    int quick_deaths = 0;
+    log_info("listening on %s with %d workers", config->socket_path, config->workers);
+    fill(config, fd, children, generation, &old_mask);
+
+    for (;;) {
+        struct timespec timeout = {.tv_sec = 1};
+        siginfo_t info;
+        int sig = sigtimedwait(&mask, &info, &timeout);
+        if (sig == SIGTERM || sig == SIGINT) {
+            if (!stopping) {
+                log_info("stopping");
+                stopping = true;
+                stop_deadline = time(NULL) + STOP_GRACE_SECONDS;
+                signal_all(children, MAX_WORKERS, SIGTERM, generation, false);
+            }
+        } else if (sig == SIGHUP && !stopping) {
+            log_info("reloading: replacing the workers");
+            generation++;
+            fill(config, fd, children, generation, &old_mask);
+            signal_all(children, MAX_WORKERS, SIGTERM, generation, true);
+        }
+        /* Reap whatever ended, whichever signal woke us. */
+        pid_t pid;
+        int status;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            for (int i = 0; i < MAX_WORKERS; i++) {
+                if (children[i].pid != pid)
+                    continue;
+                bool current = children[i].generation == generation;
+                if (!stopping && current) {
+                    if (WIFSIGNALED(status))
+                        log_warn("worker %d killed by signal %d; replacing it", (int)pid, WTERMSIG(status));
+                    else
+                        log_warn("worker %d exited with status %d; replacing it", (int)pid, WEXITSTATUS(status));
+                    quick_deaths = time(NULL) - children[i].started < 1 ? quick_deaths + 1 : 0;
+                }
+                children[i].pid = 0;
+            }
+        }
+        if (stopping) {
+            if (live_children(children, MAX_WORKERS) == 0)
+                break;
+            if (time(NULL) >= stop_deadline) {
+                log_warn("workers did not stop in %d s; killing them", STOP_GRACE_SECONDS);
+                signal_all(children, MAX_WORKERS, SIGKILL, generation, false);
+                stop_deadline = time(NULL) + 60;
+            }
+            continue;
+        }
+        /* A worker that dies at once (bad configuration) is not respawned in
+         * a tight loop. */
+        if (quick_deaths > 3) {
+            struct timespec pause = {.tv_sec = 1};
+            nanosleep(&pause, NULL);
+        }
+        fill(config, fd, children, generation, &old_mask);
+    }
+    close(fd);
+    unlink(config->socket_path);
+    log_info("stopped");
+    return 0;
+}

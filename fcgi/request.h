@@ -1,0 +1,104 @@
+/* One FastCGI request: what arrived, who sent it, and the answer.
+ *
+ * All memory comes from req->arena and lives until the response is
+ * finished. Handlers answer through exactly one reply_* call. */
+#ifndef ESURAT_REQUEST_H
+#define ESURAT_REQUEST_H
+
+#include <fcgiapp.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "arena.h"
+#include "db.h"
+#include "http.h"
+#include "router.h"
+
+typedef struct {
+    long long id;
+    const char *username;
+    const char *name;
+    unsigned roles; /* ROLE_* bits */
+    const char *csrf_token;
+    const char *token_hash; /* of the session in use */
+} user_t;
+
+/* Limits and timeouts read once at start-up. */
+typedef struct {
+    long max_json_bytes;
+    long session_idle_minutes;
+    long session_max_hours;
+    long login_max_failures;
+    long login_lock_seconds;
+} app_config_t;
+
+struct request {
+    FCGX_Request *fcgx;
+    arena_t *arena;
+    db_t *db;
+    const app_config_t *config;
+
+    /* Copied from the FastCGI environment (libfcgi frees it at finish). */
+    const char *method;
+    unsigned method_bit;
+    const char *path;
+    const char *query_string;
+    const char *content_type;
+    long long content_length;
+    const char *remote_addr;
+    const char *user_agent;
+    const char *cookie_header;
+    const char *csrf_header;
+    bool https;
+
+    const route_t *route;
+    const char *args[ROUTER_MAX_ARGS]; /* the {…} segments of the path */
+    size_t nargs;
+    http_param_t *params; /* declared query parameters only */
+    size_t nparams;
+
+    user_t *user;              /* NULL unless signed in */
+    const char *extra_headers; /* "Name: value\r\n" lines added to the reply */
+    bool replied;
+    int status; /* of the reply, for the access log */
+};
+
+/* Reads the request from fcgx, routes it through table[0..n), checks the
+ * session, role and CSRF token, and runs the handler. Always replies. */
+void request_handle(FCGX_Request *fcgx, arena_t *arena, db_t *db, const app_config_t *config, const route_t *table,
+                    size_t n);
+
+/* Reads app_config_t from the environment (ESURAT_*). */
+void app_config_load(app_config_t *config);
+
+/* The value of declared query parameter name, or NULL. */
+const char *req_param(const request_t *req, const char *name);
+
+/* Path argument i as an id (the router guarantees digits for {id}). */
+long long req_arg_id(const request_t *req, size_t i);
+
+/* The body parsed as a JSON object, owned by the arena. On failure it
+ * has replied (400 invalid_json, 413 too_large, 415) and returns NULL. */
+json_t *req_json_body(request_t *req);
+
+/* Runs SQL through db_query; the result is cleared with the arena. On
+ * failure it has replied (503 database_unavailable, else 500) and
+ * returns NULL. */
+PGresult *req_sql(request_t *req, const char *sql, int n, const char *const *params);
+
+/* Adds a response header line ("Set-Cookie: …"), no CR/LF inside. */
+void req_add_header(request_t *req, const char *name, const char *value);
+
+/* Replies. reply_json takes ownership of body (NULL → "null"). */
+void reply_json(request_t *req, int status, json_t *body);
+void reply_raw_json(request_t *req, int status, const char *json_text);
+void reply_text(request_t *req, int status, const char *content_type, const char *body);
+void reply_empty(request_t *req, int status);
+/* {"error":{"code","message","field"?}}; field may be NULL. */
+void reply_error(request_t *req, int status, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* The common errors, worded once. */
+void reply_db_error(request_t *req);
+
+#endif

@@ -1,0 +1,46 @@
+#include "server.h"
+
+#include <fcgiapp.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "log.h"
+#include "prefork.h"
+#include "request.h"
+#include "routes.h"
+
+int server_worker_main(int listen_fd, void *arg)
+{
+    (void)arg;
+    if (FCGX_Init() != 0 || crypto_init() != 0) {
+        log_error("cannot initialise libfcgi or libsodium");
+        return 1;
+    }
+    app_config_t config;
+    app_config_load(&config);
+    arena_t *arena = arena_new(0);
+    /* A worker never exits for want of a database: requests get 503 and
+     * the connection is retried on the next one. */
+    db_t *db = db_open(config_database_url());
+    if (!arena || !db)
+        return 1;
+
+    FCGX_Request request;
+    FCGX_InitRequest(&request, listen_fd, 0);
+    while (!prefork_stopping()) {
+        if (FCGX_Accept_r(&request) < 0)
+            break;
+        prefork_request_begin();
+        request_handle(&request, arena, db, &config, routes, routes_count);
+        FCGX_Finish_r(&request);
+        arena_reset(arena);
+        prefork_request_end();
+    }
+    db_close(db);
+    arena_free(arena);
+    return 0;
+}

@@ -1,0 +1,115 @@
+#include "worker_loop.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+
+typedef struct {
+    long long queued, running, failed;
+} queue_counts_t;
+
+static int heartbeat(db_t *db, const char *name)
+{
+    char pid[24];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    const char *params[] = {name, pid};
+    return db_exec(db,
+                   "INSERT INTO worker_heartbeats (worker, pid, started_at, seen_at) "
+                   "VALUES ($1, $2::int, now(), now()) "
+                   "ON CONFLICT (worker) DO UPDATE SET pid = excluded.pid, seen_at = now()",
+                   2, params) < 0
+               ? -1
+               : 0;
+}
+
+static int read_counts(db_t *db, queue_counts_t *c)
+{
+    PGresult *res = db_query(db,
+                             "SELECT count(*) FILTER (WHERE status = 'queued') AS queued,"
+                             "       count(*) FILTER (WHERE status = 'running') AS running,"
+                             "       count(*) FILTER (WHERE status = 'failed') AS failed "
+                             "FROM ocr_jobs WHERE status <> 'done'",
+                             0, NULL);
+    if (!res)
+        return -1;
+    c->queued = strtoll(db_get(res, 0, "queued"), NULL, 10);
+    c->running = strtoll(db_get(res, 0, "running"), NULL, 10);
+    c->failed = strtoll(db_get(res, 0, "failed"), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+/* Sessions past their absolute expiry are of no use to anyone. */
+static void remove_expired_sessions(db_t *db)
+{
+    long n = db_exec(db, "DELETE FROM sessions WHERE expires_at < now() - interval '1 day'", 0, NULL);
+    if (n > 0)
+        log_info("removed %ld expired sessions", n);
+}
+
+/* Sleeps until a notification arrives, the timeout passes or a signal
+ * interrupts; drains the notifications. */
+static void wait_for_work(db_t *db, int seconds)
+{
+    PGconn *conn = db_conn(db);
+    int fd = conn ? PQsocket(conn) : -1;
+    if (fd < 0) {
+        sleep((unsigned)seconds);
+        return;
+    }
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, seconds * 1000) > 0 && PQconsumeInput(conn)) {
+        PGnotify *n;
+        while ((n = PQnotifies(conn)))
+            PQfreemem(n);
+    }
+}
+
+int worker_loop_run(const worker_loop_config_t *config)
+{
+    char host[128] = "localhost";
+    gethostname(host, sizeof host - 1);
+    char name[160];
+    snprintf(name, sizeof name, "%s:%d", host, (int)getpid());
+
+    db_t *db = db_open(config->database_url);
+    if (!db)
+        return 1;
+    queue_counts_t last = {-1, -1, -1};
+    bool listening = false, was_down = false;
+    log_info("started as %s", name);
+    while (!*config->stop) {
+        if (!db_ready(db)) {
+            if (!was_down)
+                log_warn("database unavailable; retrying every %d s", config->heartbeat_seconds);
+            was_down = true;
+            listening = false;
+            sleep((unsigned)config->heartbeat_seconds);
+            continue;
+        }
+        if (was_down)
+            log_info("database reachable again");
+        was_down = false;
+        if (!listening)
+            listening = db_exec(db, "LISTEN ocr_jobs", 0, NULL) >= 0;
+        queue_counts_t now;
+        if (heartbeat(db, name) == 0 && read_counts(db, &now) == 0 && memcmp(&now, &last, sizeof now) != 0) {
+            log_info("ocr queue: %lld queued, %lld running, %lld failed", now.queued, now.running, now.failed);
+            last = now;
+        }
+        remove_expired_sessions(db);
+        wait_for_work(db, config->heartbeat_seconds);
+    }
+    const char *params[] = {name};
+    db_exec(db, "DELETE FROM worker_heartbeats WHERE worker = $1", 1, params);
+    db_close(db);
+    log_info("stopped");
+    return 0;
+}
