@@ -72,21 +72,23 @@ void db_close(db_t *db)
 bool db_ready(db_t *db)
 {
     if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
-        /* An idle connection has nothing to read unless the server sent a
-         * termination message or closed it: read it to learn which. */
+        /* An idle connection has nothing to read but notifications. Any
+         * other input is the server's goodbye (restart, idle kill), perhaps
+         * without the EOF yet: reconnect rather than fail the next query. */
         struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
-        if (p.fd < 0 || poll(&p, 1, 0) != 0) {
-            if (p.fd < 0 || !PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
-                log_warn("database connection lost; reconnecting");
-            } else {
-                PGnotify *n;
-                while ((n = PQnotifies(db->conn)))
-                    PQfreemem(n);
-                return true;
-            }
-        } else {
+        if (p.fd >= 0 && poll(&p, 1, 0) == 0)
             return true;
+        bool notified = false;
+        if (p.fd >= 0 && PQconsumeInput(db->conn)) {
+            PGnotify *n;
+            while ((n = PQnotifies(db->conn))) {
+                notified = true;
+                PQfreemem(n);
+            }
         }
+        if (notified && PQstatus(db->conn) == CONNECTION_OK)
+            return true;
+        log_warn("database connection lost; reconnecting");
     }
     return db_connect(db);
 }

@@ -156,21 +156,23 @@ static int login_count_failure(request_t *req, const char *username)
     char max[24], window[24];
     snprintf(max, sizeof max, "%ld", req->config->login_max_failures);
     snprintf(window, sizeof window, "%ld", req->config->login_lock_seconds);
-    const char *params[] = {username, max, window};
+    const char *count_params[] = {username, window};
+    if (db_exec(req->db,
+                "INSERT INTO login_throttle AS t (username, failures, first_failure_at) "
+                "VALUES ($1, 1, now()) "
+                "ON CONFLICT (username) DO UPDATE SET "
+                "  failures = CASE WHEN t.first_failure_at < now() - make_interval(secs => $2::int)"
+                "             OR t.locked_until IS NOT NULL THEN 1 ELSE t.failures + 1 END,"
+                "  first_failure_at = CASE WHEN t.first_failure_at < now() - make_interval(secs => $2::int)"
+                "             OR t.locked_until IS NOT NULL THEN now() ELSE t.first_failure_at END,"
+                "  locked_until = NULL",
+                2, count_params) < 0)
+        return -1;
+    const char *lock_params[] = {username, max, window};
     return db_exec(req->db,
-                   "INSERT INTO login_throttle AS t (username, failures, first_failure_at) "
-                   "VALUES ($1, 1, now()) "
-                   "ON CONFLICT (username) DO UPDATE SET "
-                   "  failures = CASE WHEN t.first_failure_at < now() - make_interval(secs => $3::int)"
-                   "             OR t.locked_until IS NOT NULL THEN 1 ELSE t.failures + 1 END,"
-                   "  first_failure_at = CASE WHEN t.first_failure_at < now() - make_interval(secs => $3::int)"
-                   "             OR t.locked_until IS NOT NULL THEN now() ELSE t.first_failure_at END,"
-                   "  locked_until = NULL",
-                   3, params) < 0 ||
-                   db_exec(req->db,
-                           "UPDATE login_throttle SET locked_until = now() + make_interval(secs => $3::int) "
-                           "WHERE username = $1 AND failures >= $2::int",
-                           3, params) < 0
+                   "UPDATE login_throttle SET locked_until = now() + make_interval(secs => $3::int) "
+                   "WHERE username = $1 AND failures >= $2::int",
+                   3, lock_params) < 0
                ? -1
                : 0;
 }

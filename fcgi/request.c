@@ -44,9 +44,13 @@ static const char *status_reason(int status)
 static void write_head(request_t *req, int status, const char *content_type, size_t length)
 {
     FCGX_Stream *out = req->fcgx->out;
-    FCGX_FPrintF(out, "Status: %d %s\r\n", status, status_reason(status));
-    if (content_type)
-        FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %zu\r\n", content_type, length);
+    /* libfcgi's own printf knows no %zu: format here. */
+    char head[256];
+    int n = snprintf(head, sizeof head, "Status: %d %s\r\n", status, status_reason(status));
+    if (content_type && n > 0 && (size_t)n < sizeof head)
+        snprintf(head + n, sizeof head - (size_t)n, "Content-Type: %s\r\nContent-Length: %zu\r\n", content_type,
+                 length);
+    FCGX_PutS(head, out);
     FCGX_PutS("Cache-Control: no-store\r\n", out);
     if (req->extra_headers)
         FCGX_PutS(req->extra_headers, out);

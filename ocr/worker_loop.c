@@ -15,18 +15,19 @@ typedef struct {
     long long queued, running, failed;
 } queue_counts_t;
 
-static int heartbeat(db_t *db, const char *name)
+/* The heartbeat that /api/health reports; rows of workers gone for a
+ * day are dropped. */
+static int heartbeat(db_t *db, const char *host)
 {
     char pid[24];
     snprintf(pid, sizeof pid, "%d", (int)getpid());
-    const char *params[] = {name, pid};
-    return db_exec(db,
-                   "INSERT INTO worker_heartbeats (worker, pid, started_at, seen_at) "
-                   "VALUES ($1, $2::int, now(), now()) "
-                   "ON CONFLICT (worker) DO UPDATE SET pid = excluded.pid, seen_at = now()",
-                   2, params) < 0
-               ? -1
-               : 0;
+    const char *params[] = {host, pid};
+    if (db_exec(db,
+                "INSERT INTO worker_heartbeats (worker, host, pid) VALUES ('queue', $1, $2::int) "
+                "ON CONFLICT (worker, host, pid) DO UPDATE SET seen_at = now()",
+                2, params) < 0)
+        return -1;
+    return db_exec(db, "DELETE FROM worker_heartbeats WHERE seen_at < now() - interval '1 day'", 0, NULL) < 0 ? -1 : 0;
 }
 
 static int read_counts(db_t *db, queue_counts_t *c)
@@ -76,15 +77,13 @@ int worker_loop_run(const worker_loop_config_t *config)
 {
     char host[128] = "localhost";
     gethostname(host, sizeof host - 1);
-    char name[160];
-    snprintf(name, sizeof name, "%s:%d", host, (int)getpid());
 
     db_t *db = db_open(config->database_url);
     if (!db)
         return 1;
     queue_counts_t last = {-1, -1, -1};
     bool listening = false, was_down = false;
-    log_info("started as %s", name);
+    log_info("started on %s", host);
     while (!*config->stop) {
         if (!db_ready(db)) {
             if (!was_down)
@@ -100,15 +99,17 @@ int worker_loop_run(const worker_loop_config_t *config)
         if (!listening)
             listening = db_exec(db, "LISTEN ocr_jobs", 0, NULL) >= 0;
         queue_counts_t now;
-        if (heartbeat(db, name) == 0 && read_counts(db, &now) == 0 && memcmp(&now, &last, sizeof now) != 0) {
+        if (heartbeat(db, host) == 0 && read_counts(db, &now) == 0 && memcmp(&now, &last, sizeof now) != 0) {
             log_info("ocr queue: %lld queued, %lld running, %lld failed", now.queued, now.running, now.failed);
             last = now;
         }
         remove_expired_sessions(db);
         wait_for_work(db, config->heartbeat_seconds);
     }
-    const char *params[] = {name};
-    db_exec(db, "DELETE FROM worker_heartbeats WHERE worker = $1", 1, params);
+    char pid[24];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    const char *params[] = {host, pid};
+    db_exec(db, "DELETE FROM worker_heartbeats WHERE worker = 'queue' AND host = $1 AND pid = $2::int", 2, params);
     db_close(db);
     log_info("stopped");
     return 0;
