@@ -1,0 +1,409 @@
+// e-Surat portal: login, the signed-in shell and a tiny hash router.
+//
+// Pages are entries in the `routes` table below: a path pattern (`/surat/:id`),
+// a title, an optional nav label and roles, and a render function
+//
+//   render(view, ctx)   view: an empty <div> to fill
+//                       ctx:  { params, query, user, signal, navigate }
+//
+// that may be async. A render whose route is left before it finishes is
+// aborted (ctx.signal) and its view is detached, so late results are harmless.
+// Text from the API goes into the page as text only (see dom.js).
+
+import * as api from './api.js';
+import { h, append, clear, replace, setText, byId } from './dom.js';
+
+const APP_NAME = 'e-Surat';
+
+/** Role codes of the API → labels shown to the user. */
+export const ROLE_LABELS = {
+  admin: 'Administrator',
+  front_desk: 'Bagian Umum',
+  official: 'Pejabat',
+  archivist: 'Arsiparis',
+  records: 'Unit Kearsipan',
+};
+
+const LOGIN_MESSAGES = {
+  invalid: 'Nama pengguna atau kata sandi salah.',
+  tooMany: 'Terlalu banyak percobaan. Coba lagi nanti.',
+  unavailable: 'Layanan tidak tersedia. Coba lagi sebentar.',
+  missing: 'Isi nama pengguna dan kata sandi.',
+  expired: 'Sesi Anda telah berakhir. Silakan masuk kembali.',
+};
+
+// ---- routes ---------------------------------------------------------------
+
+/**
+ * The route table. Later pages add an entry here (usually importing their
+ * render function from ./pages/<name>.js).
+ *   path   pattern; `:name` captures one segment into ctx.params.name
+ *   title  document title and default heading
+ *   nav    label in the main menu (leave out for pages not in the menu)
+ *   roles  optional list; the user needs one of them to see the page
+ */
+export const routes = [
+  { path: '/', title: 'Beranda', nav: 'Beranda', render: renderHome },
+];
+
+const compiledCache = new WeakMap();
+
+function compiled(route) {
+  let c = compiledCache.get(route);
+  if (!c) {
+    c = compileRoute(route);
+    compiledCache.set(route, c);
+  }
+  return c;
+}
+
+function compileRoute(route) {
+  const keys = [];
+  const pattern = route.path
+    .split('/')
+    .map((seg) => {
+      if (seg.startsWith(':')) {
+        keys.push(seg.slice(1));
+        return '([^/]+)';
+      }
+      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { route, keys, regex: new RegExp(`^${pattern}/?$`) };
+}
+
+function matchRoute(path) {
+  for (const { route, keys, regex } of routes.map(compiled)) {
+    const m = regex.exec(path);
+    if (!m) continue;
+    const params = {};
+    keys.forEach((key, i) => {
+      try {
+        params[key] = decodeURIComponent(m[i + 1]);
+      } catch {
+        params[key] = m[i + 1];
+      }
+    });
+    return { route, params };
+  }
+  return null;
+}
+
+/** The current hash route: `#/surat/5?tab=scan` → { path: '/surat/5', query }. */
+function parseHash() {
+  const hash = window.location.hash;
+  if (!hash.startsWith('#/')) return { path: '/', query: new URLSearchParams() };
+  const raw = hash.slice(1);
+  const q = raw.indexOf('?');
+  return {
+    path: q < 0 ? raw : raw.slice(0, q),
+    query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),
+  };
+}
+
+/** Go to a route, e.g. navigate('/surat/5'). */
+export function navigate(path) {
+  const target = `#${path.startsWith('/') ? path : `/${path}`}`;
+  if (window.location.hash === target) renderRoute();
+  else window.location.hash = target;
+}
+
+function allowed(route, user) {
+  return !route.roles || route.roles.some((r) => user.roles.includes(r));
+}
+
+// ---- state ----------------------------------------------------------------
+
+let currentUser = null;
+let renderController = null;
+
+/** The signed-in user, or null. */
+export function getUser() {
+  return currentUser;
+}
+
+function normalizeUser(raw) {
+  const u = raw || {};
+  return {
+    id: u.id,
+    username: typeof u.username === 'string' ? u.username : '',
+    name: typeof u.name === 'string' && u.name ? u.name : (u.username || ''),
+    nip: typeof u.nip === 'string' ? u.nip : '',
+    roles: Array.isArray(u.roles) ? u.roles.map(String) : [],
+    positions: Array.isArray(u.positions) ? u.positions.filter((p) => p && typeof p === 'object') : [],
+  };
+}
+
+function roleLabel(code) {
+  return Object.prototype.hasOwnProperty.call(ROLE_LABELS, code) ? ROLE_LABELS[code] : code;
+}
+
+function positionLabel(position) {
+  const title = position.title ? String(position.title) : '';
+  const unit = position.unit && position.unit.name ? String(position.unit.name) : '';
+  if (title && unit && !title.includes(unit)) return `${title} — ${unit}`;
+  return title || unit;
+}
+
+// ---- views ----------------------------------------------------------------
+
+function showOnly(id) {
+  for (const view of ['loading', 'login', 'shell']) byId(view).hidden = view !== id;
+}
+
+function setLoginError(text) {
+  setText(byId('login-error'), text);
+}
+
+function setLoginNotice(text) {
+  setText(byId('login-notice'), text);
+}
+
+/**
+ * Show the login page. The hash route is left as it is, so after logging in
+ * the user returns to the page they were on.
+ */
+function showLogin({ error = '', notice = '' } = {}) {
+  if (renderController) renderController.abort();
+  renderController = null;
+  currentUser = null;
+  // Nothing of the previous user stays in the document.
+  setText(byId('user-name'), '');
+  setText(byId('user-roles'), '');
+  clear(byId('user-positions'));
+  clear(byId('nav-list'));
+  clear(byId('page'));
+  setText(byId('notice'), '');
+  byId('logout').disabled = false;
+
+  setLoginError(error);
+  setLoginNotice(notice);
+  byId('password').value = '';
+  document.title = `Masuk — ${APP_NAME}`;
+  showOnly('login');
+  byId('username').focus();
+}
+
+function enterShell(rawUser) {
+  currentUser = normalizeUser(rawUser);
+  setLoginError('');
+  setLoginNotice('');
+  byId('password').value = '';
+
+  setText(byId('user-name'), currentUser.name);
+  setText(byId('user-roles'), currentUser.roles.map(roleLabel).join(', '));
+  const positions = byId('user-positions');
+  replace(positions, currentUser.positions.map((p) => h('li', {}, positionLabel(p))));
+  positions.hidden = currentUser.positions.length === 0;
+
+  buildNav();
+  showOnly('shell');
+  renderRoute({ focus: true });
+}
+
+function buildNav() {
+  const list = byId('nav-list');
+  replace(
+    list,
+    routes
+      .filter((r) => r.nav && allowed(r, currentUser))
+      .map((r) => h('li', {}, h('a', { href: `#${r.path}`, class: 'sidenav-link', dataset: { path: r.path } }, r.nav))),
+  );
+}
+
+function markNav(route) {
+  for (const link of byId('nav-list').querySelectorAll('a')) {
+    if (route && link.dataset.path === route.path) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+/** Show a message above the page (role="alert"). Empty text hides it. */
+export function showNotice(text) {
+  setText(byId('notice'), text);
+}
+
+function messagePage(view, title, text) {
+  append(view, h('h1', { class: 'page-title', tabindex: '-1' }, title), h('p', {}, text));
+}
+
+async function renderRoute({ focus = false } = {}) {
+  if (!currentUser) return;
+  if (renderController) renderController.abort();
+  const controller = new AbortController();
+  renderController = controller;
+
+  const { path, query } = parseHash();
+  const match = matchRoute(path);
+  const page = byId('page');
+  const view = h('div', { class: 'view' });
+  replace(page, view);
+  showNotice('');
+  markNav(match && match.route);
+
+  try {
+    if (!match) {
+      document.title = `Halaman tidak ditemukan — ${APP_NAME}`;
+      messagePage(view, 'Halaman tidak ditemukan', 'Alamat yang Anda buka tidak ada. Pilih halaman dari menu.');
+    } else if (!allowed(match.route, currentUser)) {
+      document.title = `Tidak berwenang — ${APP_NAME}`;
+      messagePage(view, 'Tidak berwenang', 'Anda tidak berwenang membuka halaman ini.');
+    } else {
+      document.title = `${match.route.title} — ${APP_NAME}`;
+      await match.route.render(view, {
+        params: match.params,
+        query,
+        user: currentUser,
+        signal: controller.signal,
+        navigate,
+      });
+    }
+  } catch (err) {
+    if (controller.signal.aborted || (err && err.name === 'AbortError')) return;
+    if (err instanceof api.ApiError && err.status === 401) return; // login page already shown
+    console.warn('e-Surat: page failed', err);
+    showNotice(api.errorMessage(err));
+  }
+  if (controller.signal.aborted || !focus) return;
+  const heading = view.querySelector('h1');
+  if (heading) {
+    if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
+}
+
+// ---- pages ----------------------------------------------------------------
+
+function formatToday() {
+  try {
+    return new Intl.DateTimeFormat('id-ID', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date());
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+function renderHome(view, { user }) {
+  const rows = [
+    ['Nama', user.name],
+    ['Nama pengguna', user.username],
+  ];
+  if (user.nip) rows.push(['NIP', user.nip]);
+  rows.push(['Peran', user.roles.length ? user.roles.map(roleLabel).join(', ') : '—']);
+
+  const positions = user.positions.length
+    ? h('ul', { class: 'plain-list' }, user.positions.map((p) => h('li', {}, positionLabel(p))))
+    : 'Tidak memegang jabatan.';
+
+  append(
+    view,
+    h('h1', { class: 'page-title', id: 'welcome', tabindex: '-1' }, `Selamat datang, ${user.name}`),
+    h('p', { class: 'page-lead' }, formatToday()),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'account-title' },
+      h('h2', { id: 'account-title', class: 'card-title' }, 'Akun Anda'),
+      h(
+        'dl',
+        { class: 'details' },
+        rows.map(([k, v]) => h('div', { class: 'details-row' }, h('dt', {}, k), h('dd', {}, v))),
+        h('div', { class: 'details-row' }, h('dt', {}, 'Jabatan'), h('dd', {}, positions)),
+      ),
+    ),
+    h('p', { class: 'hint' }, 'Gunakan menu untuk membuka halaman kerja Anda.'),
+  );
+}
+
+// ---- events ---------------------------------------------------------------
+
+function loginErrorText(err) {
+  if (err instanceof api.ApiError) {
+    if (err.status === 401) return LOGIN_MESSAGES.invalid;
+    if (err.status === 429) return LOGIN_MESSAGES.tooMany;
+    if (api.isUnavailable(err)) return LOGIN_MESSAGES.unavailable;
+    if (err.status === 400) return LOGIN_MESSAGES.missing;
+    return api.errorMessage(err);
+  }
+  return LOGIN_MESSAGES.unavailable;
+}
+
+async function onLoginSubmit(event) {
+  event.preventDefault();
+  const form = byId('login-form');
+  if (form.getAttribute('aria-busy') === 'true') return;
+  const username = byId('username');
+  const password = byId('password');
+  const button = byId('login-submit');
+
+  setLoginNotice('');
+  setLoginError('');
+  username.removeAttribute('aria-invalid');
+  password.removeAttribute('aria-invalid');
+  const name = username.value.trim();
+  if (!name || !password.value) {
+    const empty = !name ? username : password;
+    empty.setAttribute('aria-invalid', 'true');
+    setLoginError(LOGIN_MESSAGES.missing);
+    empty.focus();
+    return;
+  }
+
+  form.setAttribute('aria-busy', 'true');
+  button.disabled = true;
+  try {
+    const user = await api.login(name, password.value);
+    enterShell(user);
+  } catch (err) {
+    if (!(err instanceof api.ApiError)) console.warn('e-Surat: login failed', err);
+    setLoginError(loginErrorText(err));
+    password.value = '';
+    if (err instanceof api.ApiError && err.status === 401) password.setAttribute('aria-invalid', 'true');
+    password.focus();
+  } finally {
+    form.removeAttribute('aria-busy');
+    button.disabled = false;
+  }
+}
+
+async function onLogout() {
+  const button = byId('logout');
+  button.disabled = true;
+  showNotice('');
+  try {
+    await api.logout();
+  } catch (err) {
+    button.disabled = false;
+    showNotice(`Gagal keluar. ${api.errorMessage(err)}`);
+    return;
+  }
+  // A new login starts on the home page.
+  window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/`);
+  showLogin();
+}
+
+function onSkipLink(event) {
+  event.preventDefault(); // the hash belongs to the router
+  const target = currentUser ? byId('main') : byId('login-main');
+  target.focus();
+}
+
+async function boot() {
+  byId('login-form').addEventListener('submit', onLoginSubmit);
+  byId('logout').addEventListener('click', onLogout);
+  document.querySelector('.skip-link').addEventListener('click', onSkipLink);
+  window.addEventListener('hashchange', () => renderRoute({ focus: true }));
+  api.onUnauthorized(() => {
+    if (currentUser) showLogin({ notice: LOGIN_MESSAGES.expired });
+  });
+
+  let user = null;
+  try {
+    user = await api.me();
+  } catch (err) {
+    showLogin({ error: loginErrorText(err) });
+    return;
+  }
+  if (user) enterShell(user);
+  else showLogin();
+}
+
+boot();
