@@ -9,7 +9,8 @@ const char *config_str(const char *name, const char *def);
  * outside [min, max] (a warning is logged in the last two cases). */
 long config_long(const char *name, long def, long min, long max);
 
-/* libpq connection string: ESURAT_DATABASE_URL, or "dbname=esurat". */
+/* libpq connection string: ESURAT_DATABASE_URL, or "dbname=esurat".
+ * Every connection sets TimeZone to ESURAT_TIMEZONE (Asia/Jakarta). */
 const char *config_database_url(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
 
 struct db {
@@ -40,6 +41,16 @@ static bool db_connect(db_t *db)
         return false;
     }
     PQsetNoticeProcessor(db->conn, db_quiet_notice, NULL);
+    /* UTF-8 text, and calendar days (current_date, valid_from) in the
+     * region's time zone, on every connection and reconnection. */
+    const char *tz[] = {config_str("ESURAT_TIMEZONE", "Asia/Jakarta")};
+    PGresult *res = PQexecParams(db->conn, "SELECT set_config('TimeZone', $1, false)", 1, NULL, tz, NULL, NULL, 0);
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQsetClientEncoding(db->conn, "UTF8") == 0;
+    if (!ok)
+        db_set_error(db, "22023", PQresultErrorMessage(res));
+    PQclear(res);
+    if (!ok)
+        return false;
     db_set_error(db, "", "");
     return true;
 }

@@ -36,9 +36,8 @@ static void netstring_put(char *buf, size_t *pos, const char *s)
     buf[(*pos)++] = ',';
 }
 
-int audit_chain_row_hash(const char *prev_hash, const char *id, const char *at,
-                         const char *user_id, const char *action, const char *object_type,
-                         const char *object_id, const char *detail, char out[AUDIT_HASH_HEX])
+int audit_chain_row_hash(const char *prev_hash, const char *id, const char *at, const char *user_id, const char *action,
+                         const char *object_type, const char *object_id, const char *detail, char out[AUDIT_HASH_HEX])
 {
     const char *fields[] = {id, at, user_id, action, object_type, object_id, detail};
     size_t nfields = sizeof fields / sizeof fields[0];
@@ -57,9 +56,8 @@ int audit_chain_row_hash(const char *prev_hash, const char *id, const char *at,
     return 0;
 }
 
-long audit_chain_append(db_t *db, const char *user_id, const char *action,
-                        const char *object_type, const char *object_id,
-                        const char *detail_json)
+long audit_chain_append(db_t *db, const char *user_id, const char *action, const char *object_type,
+                        const char *object_id, const char *detail_json)
 {
     long id = -1;
     PGresult *head = NULL, *row = NULL;
@@ -77,9 +75,9 @@ long audit_chain_append(db_t *db, const char *user_id, const char *action,
 
     const char *params[] = {user_id, detail_json ? detail_json : "{}"};
     row = db_query(db,
-                   "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id, "
-                   AUDIT_AT_SQL("clock_timestamp()") " AS at, "
-                   "$1::bigint::text AS user_id, $2::jsonb::text AS detail",
+                   "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id, " AUDIT_AT_SQL(
+                       "clock_timestamp()") " AS at, "
+                                            "$1::bigint::text AS user_id, $2::jsonb::text AS detail",
                    2, params);
     if (!row)
         goto cleanup;
@@ -90,8 +88,7 @@ long audit_chain_append(db_t *db, const char *user_id, const char *action,
     const char *uid = db_get(row, 0, "user_id");
     const char *detail = db_get(row, 0, "detail");
     char hash[AUDIT_HASH_HEX];
-    if (audit_chain_row_hash(prev, new_id, at, uid, action, object_type, object_id, detail,
-                             hash) != 0)
+    if (audit_chain_row_hash(prev, new_id, at, uid, action, object_type, object_id, detail, hash) != 0)
         goto cleanup;
 
     const char *ins[] = {new_id, at, uid, action, object_type, object_id, detail, prev, hash};
@@ -115,8 +112,7 @@ cleanup:
     return id;
 }
 
-static void report_problem(struct audit_chain_report *r, const char *id, const char *fmt,
-                           const char *a, const char *b)
+static void report_problem(struct audit_chain_report *r, const char *id, const char *fmt, const char *a, const char *b)
 {
     snprintf(r->bad_id, sizeof r->bad_id, "%s", id ? id : "");
     snprintf(r->problem, sizeof r->problem, fmt, a, b);
@@ -134,15 +130,15 @@ int audit_chain_verify(db_t *db, struct audit_chain_report *r)
     if (db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0)
         goto cleanup;
     in_tx = true;
-    head = db_query(db, "SELECT last_id::text AS last_id, last_hash FROM audit_head WHERE id = 1",
-                    0, NULL);
+    head = db_query(db, "SELECT last_id::text AS last_id, last_hash FROM audit_head WHERE id = 1", 0, NULL);
     if (!head)
         goto cleanup;
     if (db_exec(db,
                 "DECLARE audit_chain_cursor NO SCROLL CURSOR FOR "
-                "SELECT id::text AS id, " AUDIT_AT_SQL("at") " AS at, user_id::text AS user_id, "
-                "       action, object_type, object_id, detail::text AS detail, prev_hash, hash "
-                "FROM audit_log ORDER BY id",
+                "SELECT id::text AS id, " AUDIT_AT_SQL(
+                    "at") " AS at, user_id::text AS user_id, "
+                          "       action, object_type, object_id, detail::text AS detail, prev_hash, hash "
+                          "FROM audit_log ORDER BY audit_log.id",
                 0, NULL) < 0)
         goto cleanup;
 
@@ -163,21 +159,18 @@ int audit_chain_verify(db_t *db, struct audit_chain_report *r)
             const char *hash = db_get(batch, i, "hash");
             char computed[AUDIT_HASH_HEX];
             if (strcmp(prev, expected) != 0) {
-                report_problem(r, id, "prev_hash %s is not the hash of the row before (%s)", prev,
-                               expected);
+                report_problem(r, id, "prev_hash %s is not the hash of the row before (%s)", prev, expected);
                 rc = 0;
                 goto cleanup;
             }
             if (audit_chain_row_hash(prev, id, db_get(batch, i, "at"), db_get(batch, i, "user_id"),
                                      db_get(batch, i, "action"), db_get(batch, i, "object_type"),
-                                     db_get(batch, i, "object_id"), db_get(batch, i, "detail"),
-                                     computed) != 0) {
+                                     db_get(batch, i, "object_id"), db_get(batch, i, "detail"), computed) != 0) {
                 rc = -1;
                 goto cleanup;
             }
             if (strcmp(computed, hash) != 0) {
-                report_problem(r, id, "stored hash %s does not match its content (%s)", hash,
-                               computed);
+                report_problem(r, id, "stored hash %s does not match its content (%s)", hash, computed);
                 rc = 0;
                 goto cleanup;
             }
@@ -193,8 +186,8 @@ int audit_chain_verify(db_t *db, struct audit_chain_report *r)
         report_problem(r, NULL, "the chain head (audit_head) is missing%s%s", "", "");
         rc = 0;
     } else if (strcmp(head_hash, expected) != 0 || strcmp(head_id ? head_id : "", last_id) != 0) {
-        report_problem(r, NULL, "the chain head names row %s but the log ends at row %s",
-                       head_id ? head_id : "(none)", last_id[0] ? last_id : "(none)");
+        report_problem(r, NULL, "the chain head names row %s but the log ends at row %s", head_id ? head_id : "(none)",
+                       last_id[0] ? last_id : "(none)");
         rc = 0;
     }
     snprintf(r->head_hash, sizeof r->head_hash, "%s", expected);

@@ -42,26 +42,26 @@
  * put "letter_id" (a number) in detail: the letter's history finds it.
  *
  * Locks the chain head until the transaction ends: append as the last
- * statement before COMMIT to keep the lock short.
+ * statement before COMMIT to keep the lock short. Meant for READ COMMITTED
+ * transactions; under REPEATABLE READ a concurrent append makes it fail
+ * with SQLSTATE 40001 (retry the transaction).
  *
  * Returns the new row's id (> 0), or -1 on error (logged; db_sqlstate()
  * and db_error() tell when a statement failed): roll the transaction back. */
-long audit_chain_append(db_t *db, const char *user_id, const char *action,
-                        const char *object_type, const char *object_id,
-                        const char *detail_json);
+long audit_chain_append(db_t *db, const char *user_id, const char *action, const char *object_type,
+                        const char *object_id, const char *detail_json);
 
 /* Computes the hash of one row (see above) into out. The values are the
  * texts described above; user_id and object_id may be NULL.
  * Returns 0, or -1 when out of memory. */
-int audit_chain_row_hash(const char *prev_hash, const char *id, const char *at,
-                         const char *user_id, const char *action, const char *object_type,
-                         const char *object_id, const char *detail, char out[AUDIT_HASH_HEX]);
+int audit_chain_row_hash(const char *prev_hash, const char *id, const char *at, const char *user_id, const char *action,
+                         const char *object_type, const char *object_id, const char *detail, char out[AUDIT_HASH_HEX]);
 
 struct audit_chain_report {
-    long rows;                     /* rows checked */
-    char bad_id[24];               /* id of the first bad row, "" when none */
+    long rows;                      /* rows checked */
+    char bad_id[24];                /* id of the first bad row, "" when none */
     char head_hash[AUDIT_HASH_HEX]; /* hash of the last row (or the genesis) */
-    char problem[256];             /* what is wrong, "" when intact */
+    char problem[256];              /* what is wrong, "" when intact */
 };
 
 /* Verifies the whole chain: each row's prev_hash is the hash of the row

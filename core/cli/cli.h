@@ -23,7 +23,7 @@
 
 /* Advisory lock key (pg_advisory_xact_lock) taken by migrate and
  * seed-demo, so that two runs never interleave: "esurat" in ASCII. */
-#define CLI_SCHEMA_LOCK_KEY "111520489287028"
+#define CLI_SCHEMA_LOCK_KEY "111546566074740"
 
 struct cli_command;
 
@@ -32,8 +32,8 @@ struct cli_command;
 typedef int (*cli_fn)(const struct cli_command *cmd, int argc, char **argv);
 
 struct cli_command {
-    const char *group;   /* "user", or NULL for a top-level command */
-    const char *name;    /* "add", "migrate" */
+    const char *group; /* "user", or NULL for a top-level command */
+    const char *name;  /* "add", "migrate" */
     cli_fn fn;
     const char *usage;   /* "esurat user add USERNAME --name NAME ..." */
     const char *summary; /* one line */
@@ -64,19 +64,29 @@ void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "<cmd usage name>: message" and the line pointing to the help of
  * cmd; returns CLI_USAGE. */
-int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints only the line pointing to the help of cmd (after getopt has
+ * complained); returns CLI_USAGE. */
+int cli_try_help(const struct cli_command *cmd);
 
 /* Prints "esurat: error: what: <the database's message>"; returns CLI_FAIL. */
 int cli_db_error(db_t *db, const char *what);
 
-/* Connects to config_database_url() with client_encoding UTF8. NULL (and
+/* Connects to config_database_url() with client_encoding UTF8 and the
+ * TimeZone $ESURAT_TIMEZONE (default Asia/Jakarta). NULL (and
  * the error printed) when the server cannot be reached. Free with
  * db_close. */
 db_t *cli_connect(void);
 
 /* Rolls back when a transaction is open; for error paths. */
 void cli_rollback(db_t *db);
+
+/* Runs a trusted SQL file's text (any number of statements) in the open
+ * transaction: PQexec of file content is the one non-parameterised call
+ * the CLI makes. name labels errors ("name:LINE: message"). The script may
+ * not end the transaction. 0, or -1 with the error printed. */
+int cli_exec_script(db_t *db, const char *name, const char *sql);
 
 /* The migrations directory: dir_opt if given, else ESURAT_SQL_DIR, else
  * ESURAT_SOURCE_DIR "/sql". Static or caller's storage; do not free. */
@@ -98,8 +108,7 @@ json_t *cli_audit_object(void);
 /* Appends an audit row for a CLI action (user_id NULL) in the open
  * transaction; steals the reference to detail (may be NULL). 0, or -1 with
  * the error printed. */
-int cli_audit(db_t *db, const char *action, const char *object_type, const char *object_id,
-              json_t *detail);
+int cli_audit(db_t *db, const char *action, const char *object_type, const char *object_id, json_t *detail);
 
 /* Reads a password: from the terminal (asked twice, no echo) when stdin
  * is one, else the first line of stdin. At least 8 characters (code
@@ -108,9 +117,8 @@ int cli_audit(db_t *db, const char *action, const char *object_type, const char 
 #define CLI_PASSWORD_MAX 1024
 int cli_read_password(const char *who, char out[CLI_PASSWORD_MAX + 1]);
 
-/* Prints rows of res as an aligned table: ncols columns named cols[i],
+/* Prints rows of res as an aligned table: ncols (at most 16) columns named cols[i],
  * headed headers[i]; NULL values print as empty. */
-void cli_print_table(const PGresult *res, int ncols, const char *const *cols,
-                     const char *const *headers);
+void cli_print_table(const PGresult *res, int ncols, const char *const *cols, const char *const *headers);
 
 #endif
