@@ -1,4 +1,5 @@
-/* One libpq connection that survives PostgreSQL restarts.
+/* One libpq connection that survives PostgreSQL restarts, with its
+ * statements prepared on first use.
  *
  * Only parameterised statements: SQL is a constant string, values travel
  * as text parameters (PQexecParams). A failed statement is logged with its

@@ -19,7 +19,7 @@ static int hello_worker(int listen_fd, void *arg)
         FCGX_PutS("Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, world\n",
                   request.out);
         FCGX_Finish_r(&request);
-        prefork_request_end();
+        prefork_request_end(request.ipcFd);
     }
     return 0;
 }

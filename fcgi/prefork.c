@@ -22,14 +22,26 @@
 
 static volatile sig_atomic_t worker_stop;
 static volatile sig_atomic_t worker_busy;
+static volatile sig_atomic_t worker_listen_fd = -1;
+static volatile sig_atomic_t worker_idle_conn_fd = -1;
 
+/* A stop signal never drops a request in hand. The handler is installed
+ * with SA_RESTART, so an interrupted read of a request goes on. Outside a
+ * request it closes this process's copy of the listening socket, so that
+ * accept() (restarted) fails with EBADF and the loop ends, and shuts down
+ * an idle kept-alive connection, so that waiting for its next request
+ * ends too. */
 static void worker_on_stop(int sig)
 {
     (void)sig;
     worker_stop = 1;
-    /* Waiting in accept(): nothing in hand, leave now. */
-    if (!worker_busy)
-        _exit(0);
+    if (!worker_busy) {
+        if (worker_listen_fd >= 0)
+            close(worker_listen_fd);
+        worker_listen_fd = -1;
+        if (worker_idle_conn_fd >= 0)
+            shutdown(worker_idle_conn_fd, SHUT_RDWR);
+    }
 }
 
 bool prefork_stopping(void)
@@ -40,13 +52,13 @@ bool prefork_stopping(void)
 void prefork_request_begin(void)
 {
     worker_busy = 1;
+    worker_idle_conn_fd = -1;
 }
 
-void prefork_request_end(void)
+void prefork_request_end(int kept_conn_fd)
 {
+    worker_idle_conn_fd = kept_conn_fd;
     worker_busy = 0;
-    if (worker_stop)
-        _exit(0);
 }
 
 int prefork_default_workers(void)
@@ -107,7 +119,7 @@ static pid_t spawn(const prefork_config_t *config, int fd, const sigset_t *old_m
         return pid;
     /* The worker: ends with its master, stops on SIGTERM / SIGINT. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    struct sigaction sa = {.sa_handler = worker_on_stop};
+    struct sigaction sa = {.sa_handler = worker_on_stop, .sa_flags = SA_RESTART};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -120,6 +132,9 @@ static pid_t spawn(const prefork_config_t *config, int fd, const sigset_t *old_m
     /* Accept on fd 0 is what libfcgi expects of a FastCGI application. */
     if (dup2(fd, 0) < 0)
         _exit(1);
+    if (fd != 0)
+        close(fd);
+    worker_listen_fd = 0;
     _exit(config->worker_main(0, config->arg));
 }
 

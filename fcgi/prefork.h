@@ -1,6 +1,7 @@
 /* A master that owns the listening Unix socket and supervises N prefork
  * worker processes: it respawns a worker that dies, stops gracefully on
- * SIGTERM/SIGINT and replaces its workers on SIGHUP.
+ * SIGTERM/SIGINT and replaces its workers on SIGHUP. The worker's listening
+ * socket is fd 0, as libfcgi expects.
  *
  * Workers all accept() on the shared socket (no accept mutex: with
  * fastcgi_keep_conn it stalls; see DESIGN.md). */
@@ -26,10 +27,11 @@ int prefork_run(const prefork_config_t *config);
 bool prefork_stopping(void);
 
 /* In a worker: brackets the handling of one request, so that a stop
- * signal outside a request ends the process at once and one inside lets
- * the request finish. */
+ * signal lets the request in hand finish and ends the wait for the next
+ * one. kept_conn_fd is the connection libfcgi keeps open for the next
+ * request (FCGX_Request.ipcFd after FCGX_Finish_r), or -1. */
 void prefork_request_begin(void);
-void prefork_request_end(void);
+void prefork_request_end(int kept_conn_fd);
 
 /* The number of online processors (at least 1). */
 int prefork_default_workers(void);

@@ -214,8 +214,10 @@ json_t *req_json_body(request_t *req)
     json_error_t error;
     json_t *body = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &error);
     if (!body) {
+        /* jansson names its own flag for \u0000; say what is wrong instead. */
+        const char *why = strstr(error.text, "JSON_ALLOW_NUL") ? "\\u0000 is not allowed in strings" : error.text;
         reply_error(req, 400, "invalid_json", NULL, "invalid JSON at line %d, column %d: %s", error.line, error.column,
-                    error.text);
+                    why);
         return NULL;
     }
     arena_on_reset(req->arena, json_cleanup, body);
@@ -236,6 +238,9 @@ static const char *env_copy(request_t *req, const char *name)
  * error (which of the two would the caller mean?). false when replied. */
 static bool take_params(request_t *req)
 {
+    /* A route without parameters ignores the query string altogether. */
+    if (!req->route->params)
+        return true;
     http_param_t *all;
     size_t count;
     http_status_t st = query_parse(req->arena, req->query_string, &all, &count);

@@ -38,7 +38,7 @@ int server_worker_main(int listen_fd, void *arg)
         request_handle(&request, arena, db, &config, routes, routes_count);
         FCGX_Finish_r(&request);
         arena_reset(arena);
-        prefork_request_end();
+        prefork_request_end(request.ipcFd);
     }
     db_close(db);
     arena_free(arena);
