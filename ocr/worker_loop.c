@@ -15,9 +15,10 @@ typedef struct {
     long long queued, running, failed;
 } queue_counts_t;
 
-/* The heartbeat that /api/health reports; rows of workers gone for a
- * day are dropped. */
-static int heartbeat(db_t *db, const char *host)
+/* The heartbeat of this worker, and the queue's health in the one row
+ * that /api/health reads instead of counting the queue on every call.
+ * Rows of workers gone for a day are dropped. */
+static int heartbeat(db_t *db, const char *host, queue_counts_t *c)
 {
     char pid[24];
     snprintf(pid, sizeof pid, "%d", (int)getpid());
@@ -25,18 +26,20 @@ static int heartbeat(db_t *db, const char *host)
     if (db_exec(db,
                 "INSERT INTO worker_heartbeats (worker, host, pid) VALUES ('queue', $1, $2::int) "
                 "ON CONFLICT (worker, host, pid) DO UPDATE SET seen_at = now()",
-                2, params) < 0)
+                2, params) < 0 ||
+        db_exec(db, "DELETE FROM worker_heartbeats WHERE seen_at < now() - interval '1 day'", 0, NULL) < 0)
         return -1;
-    return db_exec(db, "DELETE FROM worker_heartbeats WHERE seen_at < now() - interval '1 day'", 0, NULL) < 0 ? -1 : 0;
-}
-
-static int read_counts(db_t *db, queue_counts_t *c)
-{
     PGresult *res = db_query(db,
-                             "SELECT count(*) FILTER (WHERE status = 'queued') AS queued,"
-                             "       count(*) FILTER (WHERE status = 'running') AS running,"
-                             "       count(*) FILTER (WHERE status = 'failed') AS failed "
-                             "FROM ocr_jobs WHERE status <> 'done'",
+                             "INSERT INTO queue_health AS h (id, queued, running, failed, index_lag_s) "
+                             "SELECT 1, count(*) FILTER (WHERE status = 'queued'),"
+                             "  count(*) FILTER (WHERE status = 'running'),"
+                             "  count(*) FILTER (WHERE status = 'failed'),"
+                             "  (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::bigint"
+                             "     FROM index_outbox WHERE processed_at IS NULL) "
+                             "FROM ocr_jobs WHERE status <> 'done' "
+                             "ON CONFLICT (id) DO UPDATE SET queued = excluded.queued, running = excluded.running,"
+                             "  failed = excluded.failed, index_lag_s = excluded.index_lag_s, updated_at = now() "
+                             "RETURNING h.queued, h.running, h.failed",
                              0, NULL);
     if (!res)
         return -1;
@@ -99,7 +102,7 @@ int worker_loop_run(const worker_loop_config_t *config)
         if (!listening)
             listening = db_exec(db, "LISTEN ocr_jobs", 0, NULL) >= 0;
         queue_counts_t now;
-        if (heartbeat(db, host) == 0 && read_counts(db, &now) == 0 && memcmp(&now, &last, sizeof now) != 0) {
+        if (heartbeat(db, host, &now) == 0 && memcmp(&now, &last, sizeof now) != 0) {
             log_info("ocr queue: %lld queued, %lld running, %lld failed", now.queued, now.running, now.failed);
             last = now;
         }
