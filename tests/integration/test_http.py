@@ -34,6 +34,7 @@ class HttpTest(unittest.TestCase):
             env={
                 "ESURAT_LOGIN_MAX_FAILURES": str(MAX_FAILURES),
                 "ESURAT_LOGIN_LOCK_SECONDS": str(LOCK_SECONDS),
+                "ESURAT_HEARTBEAT_SECONDS": "1",
             }
         )
         cls.addClassCleanup(cls.stack.stop)
@@ -61,6 +62,33 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(r.json.get("status"), "ok", r)
         self.assertEqual(r.json.get("db"), "ok", r)
         self.assertTrue(r.header("Content-Type", "").startswith("application/json"), r.headers)
+
+    def test_health_reports_the_ocr_queue(self):
+        """esurat-worker's heartbeat carries the queue's counts into health."""
+        self.stack.psql(
+            "INSERT INTO letters (direction, unit_id, agenda_number, agenda_year, letter_number,"
+            "  letter_date, received_at, sender, recipient, subject, created_by, tracking_code)"
+            " SELECT 'in', u.id, 9001, 2015, '005/1/Disdik/2015', '2015-01-20', now(),"
+            "  'Dinas Pendidikan', 'Walikota', 'Undangan', (SELECT min(id) FROM users), 'HEALTHTEST01'"
+            " FROM units u ORDER BY u.id LIMIT 1;"
+            "INSERT INTO scans (letter_id, sha256, bytes, mime, uploaded_by)"
+            " SELECT l.id, repeat(d, 64), 10, 'image/png', l.created_by"
+            " FROM letters l, (VALUES ('a'), ('b'), ('c')) AS v(d) WHERE l.tracking_code = 'HEALTHTEST01';"
+            "INSERT INTO ocr_jobs (scan_id, status, error)"
+            " SELECT s.id, CASE s.sha256 WHEN repeat('c', 64) THEN 'failed' ELSE 'queued' END,"
+            "  CASE s.sha256 WHEN repeat('c', 64) THEN 'unreadable' END"
+            " FROM scans s JOIN letters l ON l.id = s.letter_id WHERE l.tracking_code = 'HEALTHTEST01';"
+        )
+        deadline = time.monotonic() + 15
+        while True:
+            r = self.stack.session().get("/api/health")
+            self.assertEqual(r.status, 200, r)
+            if r.json["ocr"] == {"queued": 2, "running": 0, "failed": 1} or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(r.json["ocr"], {"queued": 2, "running": 0, "failed": 1}, r)
+        self.assertTrue(r.json["worker"]["ok"], r)
+        self.assertTrue(r.json["index"]["ok"], r)
 
     # ------------------------------------------------------------ login
     def test_login_success(self):
