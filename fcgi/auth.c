@@ -256,12 +256,15 @@ void auth_login(request_t *req)
     /* A session token presented at login is dropped: no fixation. */
     const char *old = session_hash_from_cookie(req);
     const char *insert[] = {hash, user_id, csrf, hours, req->remote_addr, req->user_agent, old, username};
-    if (!req_sql(req,
+    if (!req_begin(req) ||
+        !req_sql(req,
                  "WITH gone AS (DELETE FROM sessions WHERE token_hash = $7),"
                  " unthrottle AS (DELETE FROM login_throttle WHERE username = $8)"
                  "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent) "
                  "VALUES ($1, $2, $3, now() + make_interval(hours => $4::int), $5, left($6, 256))",
-                 8, insert))
+                 8, insert) ||
+        !req_audit(req, user_id, "auth.login", "user", user_id, json_pack("{s:s?}", "ip", req->remote_addr)) ||
+        !req_commit(req))
         return;
     json_t *user = user_json(req, strtoll(user_id, NULL, 10));
     if (!user)
@@ -273,7 +276,9 @@ void auth_login(request_t *req)
 void auth_logout(request_t *req)
 {
     const char *params[] = {req->user->token_hash};
-    if (!req_sql(req, "DELETE FROM sessions WHERE token_hash = $1", 1, params))
+    const char *user_id = arena_printf(req->arena, "%lld", req->user->id);
+    if (!req_begin(req) || !req_sql(req, "DELETE FROM sessions WHERE token_hash = $1", 1, params) ||
+        !req_audit(req, NULL, "auth.logout", "user", user_id, NULL) || !req_commit(req))
         return;
     set_session_cookie(req, NULL, true);
     reply_empty(req, 204);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit_chain.h"
 #include "auth.h"
 #include "crypto.h"
 #include "config.h"
@@ -156,6 +157,37 @@ PGresult *req_sql(request_t *req, const char *sql, int n, const char *const *par
     }
     arena_on_reset(req->arena, pqclear_cleanup, res);
     return res;
+}
+
+bool req_begin(request_t *req)
+{
+    if (db_begin(req->db) == 0)
+        return true;
+    reply_db_error(req);
+    return false;
+}
+
+bool req_commit(request_t *req)
+{
+    if (db_commit(req->db) == 0)
+        return true;
+    reply_db_error(req);
+    return false;
+}
+
+bool req_audit(request_t *req, const char *user_id, const char *action, const char *object_type, const char *object_id,
+               json_t *detail)
+{
+    char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(detail);
+    if (!user_id && req->user)
+        user_id = arena_printf(req->arena, "%lld", req->user->id);
+    long id = audit_chain_append(req->db, user_id, action, object_type, object_id, detail_text);
+    free(detail_text);
+    if (id > 0)
+        return true;
+    reply_db_error(req);
+    return false;
 }
 
 static void json_cleanup(void *json)

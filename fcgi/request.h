@@ -86,6 +86,17 @@ json_t *req_json_body(request_t *req);
  * returns NULL. */
 PGresult *req_sql(request_t *req, const char *sql, int n, const char *const *params);
 
+/* Transactions that reply (503 / 500) on failure and return false. A
+ * transaction left open by a handler is rolled back after the reply. */
+bool req_begin(request_t *req);
+bool req_commit(request_t *req);
+
+/* Appends to the audit chain inside the open transaction, as the signed-in
+ * user (or user_id when given, e.g. at login). detail is a JSON object or
+ * NULL, and is consumed. Replies on failure and returns false. */
+bool req_audit(request_t *req, const char *user_id, const char *action, const char *object_type, const char *object_id,
+               json_t *detail);
+
 /* Adds a response header line ("Set-Cookie: …"), no CR/LF inside. */
 void req_add_header(request_t *req, const char *name, const char *value);
 

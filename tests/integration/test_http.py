@@ -198,6 +198,17 @@ class HttpTest(unittest.TestCase):
         replay.set_cookie("esurat_session", token)
         self.assertError(replay.get("/api/me"), 401, "unauthenticated")
 
+    def test_sign_in_and_out_are_audited(self):
+        s = self.login_ok("asisten1")
+        self.assertEqual(s.logout().status, 204)
+        actions = self.stack.psql(
+            "SELECT string_agg(a.action, ',' ORDER BY a.id) FROM audit_log a"
+            " JOIN users u ON u.id = a.user_id WHERE u.username = 'asisten1'"
+        )
+        self.assertEqual(actions, "auth.login,auth.logout")
+        verify = self.stack.cli("audit", "verify")
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+
     def test_me_without_session(self):
         self.assertError(self.stack.session().get("/api/me"), 401, "unauthenticated")
         s = self.stack.session()

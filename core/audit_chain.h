@@ -3,8 +3,7 @@
  * row is detected by audit_chain_verify().
  *
  * Every change in e-Surat appends one row here, in the same transaction as
- * the change. Used by the CLI and meant for esurat-fcgi too: it depends on
- * db.h and crypto.h only (link esurat_audit).
+ * the change. Used by the CLI and esurat-fcgi.
  *
  * The hash of a row:
  *
