@@ -15,11 +15,9 @@ static int hello_worker(int listen_fd, void *arg)
     FCGX_Request request;
     FCGX_InitRequest(&request, listen_fd, 0);
     while (!prefork_stopping() && FCGX_Accept_r(&request) >= 0) {
-        prefork_request_begin();
         FCGX_PutS("Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, world\n",
                   request.out);
         FCGX_Finish_r(&request);
-        prefork_request_end(request.ipcFd);
     }
     return 0;
 }

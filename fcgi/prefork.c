@@ -21,44 +21,28 @@
 /* ---- worker side ---- */
 
 static volatile sig_atomic_t worker_stop;
-static volatile sig_atomic_t worker_busy;
 static volatile sig_atomic_t worker_listen_fd = -1;
-static volatile sig_atomic_t worker_idle_conn_fd = -1;
 
-/* A stop signal never drops a request in hand. The handler is installed
- * with SA_RESTART, so an interrupted read of a request goes on. Outside a
- * request it closes this process's copy of the listening socket, so that
- * accept() (restarted) fails with EBADF and the loop ends, and shuts down
- * an idle kept-alive connection, so that waiting for its next request
- * ends too. */
+/* A stop signal never drops a request: the handler is installed with
+ * SA_RESTART, so an interrupted read of a request goes on, and it only
+ * closes this process's copy of the listening socket, so that accept()
+ * (restarted) fails with EBADF and the loop ends. A worker waiting on a
+ * kept-alive connection serves what comes on it and ends when nginx closes
+ * it. (Shutting that connection down from here would race with libfcgi
+ * reusing its descriptor number for the next connection.) */
 static void worker_on_stop(int sig)
 {
     (void)sig;
     worker_stop = 1;
-    if (!worker_busy) {
-        if (worker_listen_fd >= 0)
-            close(worker_listen_fd);
+    if (worker_listen_fd >= 0) {
+        close(worker_listen_fd);
         worker_listen_fd = -1;
-        if (worker_idle_conn_fd >= 0)
-            shutdown(worker_idle_conn_fd, SHUT_RDWR);
     }
 }
 
 bool prefork_stopping(void)
 {
     return worker_stop;
-}
-
-void prefork_request_begin(void)
-{
-    worker_busy = 1;
-    worker_idle_conn_fd = -1;
-}
-
-void prefork_request_end(int kept_conn_fd)
-{
-    worker_idle_conn_fd = kept_conn_fd;
-    worker_busy = 0;
 }
 
 int prefork_default_workers(void)

@@ -26,13 +26,6 @@ int prefork_run(const prefork_config_t *config);
 /* In a worker: true once asked to stop. */
 bool prefork_stopping(void);
 
-/* In a worker: brackets the handling of one request, so that a stop
- * signal lets the request in hand finish and ends the wait for the next
- * one. kept_conn_fd is the connection libfcgi keeps open for the next
- * request (FCGX_Request.ipcFd after FCGX_Finish_r), or -1. */
-void prefork_request_begin(void);
-void prefork_request_end(int kept_conn_fd);
-
 /* The number of online processors (at least 1). */
 int prefork_default_workers(void);
 

@@ -34,11 +34,9 @@ int server_worker_main(int listen_fd, void *arg)
     while (!prefork_stopping()) {
         if (FCGX_Accept_r(&request) < 0)
             break;
-        prefork_request_begin();
         request_handle(&request, arena, db, &config, routes, routes_count);
         FCGX_Finish_r(&request);
         arena_reset(arena);
-        prefork_request_end(request.ipcFd);
     }
     db_close(db);
     arena_free(arena);
