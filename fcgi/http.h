@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "utf8.h"
 
 #define HTTP_MAX_QUERY_LEN 8192
 #define HTTP_MAX_PARAMS 64
@@ -30,10 +31,6 @@ typedef enum {
 
 /* A short lower-case description of status, for error messages. */
 const char *http_status_text(http_status_t status);
-
-/* true when the n bytes at s are valid UTF-8 (no overlongs, no surrogates,
- * nothing above U+10FFFF). */
-bool utf8_valid(const char *s, size_t n);
 
 /* Percent-decodes the n bytes at in into a NUL-terminated arena string in
  * *out. With plus_is_space, '+' becomes ' ' (form encoding). Rejects bad

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "utf8.h"
 
 #define CLI_OK 0
 #define CLI_FAIL 1
@@ -70,6 +71,11 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) __attri
  * complained); returns CLI_USAGE. */
 int cli_try_help(const struct cli_command *cmd);
 
+/* Parses the options of a command whose only option is --help. Returns
+ * -1 when the command should go on (its arguments start at optind), else
+ * the exit code to return (help shown, or a usage error). */
+int cli_parse_help_only(const struct cli_command *cmd, int argc, char **argv);
+
 /* Prints "esurat: error: what: <the database's message>"; returns CLI_FAIL. */
 int cli_db_error(db_t *db, const char *what);
 
@@ -96,8 +102,6 @@ const char *cli_sql_dir(const char *dir_opt);
  * in *len). NULL with errno set on failure; EFBIG when larger than max. */
 char *cli_read_file(const char *path, size_t max, size_t *len);
 
-/* true when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
-bool utf8_valid(const char *s, size_t n);
 /* Number of code points of a valid UTF-8 string (its width in a table). */
 size_t utf8_length(const char *s);
 

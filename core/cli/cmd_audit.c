@@ -7,17 +7,9 @@
 
 int cmd_audit_verify(const struct cli_command *cmd, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h')
-            return cli_help(cmd);
-        return cli_try_help(cmd);
-    }
+    int done = cli_parse_help_only(cmd, argc, argv);
+    if (done >= 0)
+        return done;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
 

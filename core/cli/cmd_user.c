@@ -301,17 +301,9 @@ cleanup:
  * when the command should go on with *username set, else an exit code. */
 static int parse_username_only(const struct cli_command *cmd, int argc, char **argv, const char **username)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h')
-            return cli_help(cmd);
-        return cli_try_help(cmd);
-    }
+    int done = cli_parse_help_only(cmd, argc, argv);
+    if (done >= 0)
+        return done;
     if (optind >= argc)
         return cli_usage_error(cmd, "no user name given");
     if (optind + 1 < argc)
@@ -464,17 +456,9 @@ cleanup:
 
 int cmd_user_list(const struct cli_command *cmd, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h')
-            return cli_help(cmd);
-        return cli_try_help(cmd);
-    }
+    int done = cli_parse_help_only(cmd, argc, argv);
+    if (done >= 0)
+        return done;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
 
