@@ -76,6 +76,10 @@ int cli_try_help(const struct cli_command *cmd);
  * the exit code to return (help shown, or a usage error). */
 int cli_parse_help_only(const struct cli_command *cmd, int argc, char **argv);
 
+/* The same for a command whose options are --dir DIR and --help; *dir is
+ * set when --dir is given. */
+int cli_parse_dir_option(const struct cli_command *cmd, int argc, char **argv, const char **dir);
+
 /* Prints "esurat: error: what: <the database's message>"; returns CLI_FAIL. */
 int cli_db_error(db_t *db, const char *what);
 

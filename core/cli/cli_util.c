@@ -357,3 +357,20 @@ int cli_parse_help_only(const struct cli_command *cmd, int argc, char **argv)
         return -1;
     return c == 'h' ? cli_help(cmd) : cli_try_help(cmd);
 }
+
+int cli_parse_dir_option(const struct cli_command *cmd, int argc, char **argv, const char **dir)
+{
+    static const struct option opts[] = {
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+        if (c != 'd')
+            return c == 'h' ? cli_help(cmd) : cli_try_help(cmd);
+        *dir = optarg;
+    }
+    return -1;
+}

@@ -134,21 +134,10 @@ cleanup:
 
 int cmd_seed_demo(const struct cli_command *cmd, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *dir_opt = NULL;
-    int c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': dir_opt = optarg; break;
-        case 'h': return cli_help(cmd);
-        default: return cli_try_help(cmd);
-        }
-    }
+    int done = cli_parse_dir_option(cmd, argc, argv, &dir_opt);
+    if (done >= 0)
+        return done;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
 
