@@ -7,9 +7,9 @@
 
 int cmd_audit_verify(const struct cli_command *cmd, int argc, char **argv)
 {
-    int done = cli_parse_help_only(cmd, argc, argv);
-    if (done >= 0)
-        return done;
+    int parsed = cli_parse_help_only(cmd, argc, argv);
+    if (parsed >= 0)
+        return parsed;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
 

@@ -542,9 +542,9 @@ static char *rows_json(const struct import *im)
 
 int cmd_classification_import(const struct cli_command *cmd, int argc, char **argv)
 {
-    int done = cli_parse_help_only(cmd, argc, argv);
-    if (done >= 0)
-        return done;
+    int parsed = cli_parse_help_only(cmd, argc, argv);
+    if (parsed >= 0)
+        return parsed;
     if (optind >= argc)
         return cli_usage_error(cmd, "no CSV file given");
     if (optind + 1 < argc)

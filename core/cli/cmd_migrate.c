@@ -237,9 +237,9 @@ cleanup:
 int cmd_migrate(const struct cli_command *cmd, int argc, char **argv)
 {
     const char *dir_opt = NULL;
-    int done = cli_parse_dir_option(cmd, argc, argv, &dir_opt);
-    if (done >= 0)
-        return done;
+    int parsed = cli_parse_dir_option(cmd, argc, argv, &dir_opt);
+    if (parsed >= 0)
+        return parsed;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
 

@@ -301,9 +301,9 @@ cleanup:
  * when the command should go on with *username set, else an exit code. */
 static int parse_username_only(const struct cli_command *cmd, int argc, char **argv, const char **username)
 {
-    int done = cli_parse_help_only(cmd, argc, argv);
-    if (done >= 0)
-        return done;
+    int parsed = cli_parse_help_only(cmd, argc, argv);
+    if (parsed >= 0)
+        return parsed;
     if (optind >= argc)
         return cli_usage_error(cmd, "no user name given");
     if (optind + 1 < argc)
@@ -456,9 +456,9 @@ cleanup:
 
 int cmd_user_list(const struct cli_command *cmd, int argc, char **argv)
 {
-    int done = cli_parse_help_only(cmd, argc, argv);
-    if (done >= 0)
-        return done;
+    int parsed = cli_parse_help_only(cmd, argc, argv);
+    if (parsed >= 0)
+        return parsed;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
 
