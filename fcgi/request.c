@@ -19,6 +19,8 @@ void app_config_load(app_config_t *c)
     c->session_max_hours = config_long("ESURAT_SESSION_MAX_HOURS", 12, 1, 24 * 30);
     c->login_max_failures = config_long("ESURAT_LOGIN_MAX_FAILURES", 5, 1, 1000);
     c->login_lock_seconds = config_long("ESURAT_LOGIN_LOCK_SECONDS", 900, 1, 86400);
+    c->max_scan_bytes = config_long("ESURAT_MAX_SCAN_BYTES", 50L * 1024 * 1024, 1024, 1024L * 1024 * 1024);
+    c->scan_dir = config_str("ESURAT_SCAN_DIR", "scans");
 }
 
 static const char *status_reason(int status)
@@ -141,6 +143,11 @@ const char *req_param(const request_t *req, const char *name)
 long long req_arg_id(const request_t *req, size_t i)
 {
     return i < req->nargs ? strtoll(req->args[i], NULL, 10) : 0;
+}
+
+int req_read(request_t *req, char *buf, int n)
+{
+    return FCGX_GetStr(buf, n, req->fcgx->in);
 }
 
 static void pqclear_cleanup(void *res)

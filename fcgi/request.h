@@ -30,6 +30,8 @@ typedef struct {
     long session_max_hours;
     long login_max_failures;
     long login_lock_seconds;
+    long max_scan_bytes;   /* largest scan upload (413 beyond) */
+    const char *scan_dir;  /* the scan store (ESURAT_SCAN_DIR) */
 } app_config_t;
 
 struct request {
@@ -80,6 +82,10 @@ long long req_arg_id(const request_t *req, size_t i);
 /* The body parsed as a JSON object, owned by the arena. On failure it
  * has replied (400 invalid_json, 413 too_large, 415) and returns NULL. */
 json_t *req_json_body(request_t *req);
+
+/* Reads up to n bytes of the request body into buf; the number read, 0
+ * at its end, -1 on error. For raw uploads; JSON uses req_json_body. */
+int req_read(request_t *req, char *buf, int n);
 
 /* Runs SQL through db_query; the result is cleared with the arena. On
  * failure it has replied (503 database_unavailable, else 500) and
