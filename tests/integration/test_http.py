@@ -209,6 +209,44 @@ class HttpTest(unittest.TestCase):
         verify = self.stack.cli("audit", "verify")
         self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
 
+    # ------------------------------------------------------------ organisation
+    def test_positions_classifications_instructions(self):
+        s = self.login_ok("umum")
+        positions = s.get("/api/positions")
+        self.assertEqual(positions.status, 200, positions)
+        by_title = {p["title"]: p for p in positions.json}
+        walikota, sekda = by_title["Walikota Pekanbaru"], by_title["Sekretaris Daerah"]
+        self.assertIsNone(walikota["parent_id"])
+        self.assertEqual(sekda["parent_id"], walikota["id"])
+        self.assertTrue(walikota["is_entry_point"] and sekda["is_entry_point"])
+        self.assertFalse(by_title["Kepala Bagian Hukum"]["is_entry_point"])
+        self.assertIsNotNone(walikota["holder"], walikota)
+        self.assertEqual(set(walikota["unit"]), {"id", "code", "name"})
+
+        codes = s.get("/api/classifications?prefix=1").json
+        self.assertEqual([c["code"] for c in codes], ["100"])
+        self.assertEqual(codes[0]["title"], "Pemerintahan")
+        self.assertEqual(len(s.get("/api/classifications").json), 10)
+        # LIKE's wildcards are taken literally, not as patterns.
+        self.assertEqual(s.get("/api/classifications?prefix=%25").json, [])
+        self.assertEqual(s.get("/api/classifications?prefix=_00").json, [])
+        self.assertEqual(s.get("/api/classifications?prefix=" + "9" * 65).status, 400)
+
+        instructions = {i["code"]: i["label"] for i in s.get("/api/instructions").json}
+        self.assertEqual(instructions["tindak_lanjuti"], "Untuk ditindaklanjuti")
+        self.assertIn("arsipkan", instructions)
+
+        for path in ("/api/positions", "/api/classifications", "/api/instructions"):
+            self.assertError(self.stack.session().get(path), 401, "unauthenticated")
+
+    def test_tracking_is_rate_limited_by_nginx(self):
+        s = self.stack.session()
+        statuses = [s.get("/api/track/ZZZZZZZZZZ").status for _ in range(40)]
+        self.assertIn(429, statuses, statuses)
+        r = s.get("/api/track/ZZZZZZZZZZ")
+        if r.status == 429:
+            self.assertError(r, 429, "too_many_requests")
+
     def test_me_without_session(self):
         self.assertError(self.stack.session().get("/api/me"), 401, "unauthenticated")
         s = self.stack.session()
