@@ -219,3 +219,80 @@ export async function me() {
     throw err;
   }
 }
+
+// ---- uploads --------------------------------------------------------------
+
+/**
+ * Send a file as the raw request body (XMLHttpRequest, for upload progress).
+ *
+ * @param {string} path          e.g. '/api/letters/5/scans'
+ * @param {Blob}   file
+ * @param {object} [opts]
+ * @param {string} [opts.contentType]  default: file.type
+ * @param {object} [opts.headers]      extra headers (e.g. X-File-Name)
+ * @param {function(number, number)} [opts.onProgress]  (sent bytes, total bytes)
+ * @param {AbortSignal} [opts.signal]
+ * @returns {Promise<*>} the parsed JSON answer
+ * @throws {ApiError} as request() does; AbortError when aborted
+ */
+export function upload(path, file, opts = {}) {
+  const { contentType = file.type, headers = {}, onProgress, signal } = opts;
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) {
+      reject(new DOMException('Aborted', 'AbortError'));
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', buildUrl(path));
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (contentType) xhr.setRequestHeader('Content-Type', contentType);
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    if (onProgress) {
+      xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size));
+    }
+    const onAbort = () => xhr.abort();
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal && signal.removeEventListener('abort', onAbort);
+
+    xhr.addEventListener('load', () => {
+      done();
+      const type = xhr.getResponseHeader('Content-Type') || '';
+      let data = null;
+      if (type.includes('json') && xhr.responseText) {
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch {
+          data = null;
+        }
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        if (onProgress) onProgress(file.size, file.size);
+        resolve(data);
+        return;
+      }
+      const e = data && typeof data.error === 'object' && data.error ? data.error : {};
+      const err = new ApiError(
+        xhr.status,
+        typeof e.code === 'string' ? e.code : `http_${xhr.status}`,
+        typeof e.message === 'string' && e.message ? e.message : STATUS_MESSAGES[xhr.status] || `HTTP ${xhr.status}`,
+        typeof e.field === 'string' ? e.field : null,
+      );
+      if (xhr.status === 401) {
+        setCsrfToken(null);
+        if (unauthorizedHandler) unauthorizedHandler(err);
+      }
+      reject(err);
+    });
+    xhr.addEventListener('error', () => {
+      done();
+      reject(new ApiError(0, 'network_error', STATUS_MESSAGES[0]));
+    });
+    xhr.addEventListener('abort', () => {
+      done();
+      reject(new DOMException('Aborted', 'AbortError'));
+    });
+    xhr.send(file);
+  });
+}

@@ -12,6 +12,10 @@
 
 import * as api from './api.js';
 import { h, append, clear, replace, setText, byId } from './dom.js';
+import { renderRegister } from './pages/register.js';
+import { renderLetters } from './pages/letters.js';
+import { renderLetter } from './pages/letter.js';
+import { renderTrack } from './pages/track.js';
 
 const APP_NAME = 'e-Surat';
 
@@ -41,9 +45,15 @@ const LOGIN_MESSAGES = {
  *   title  document title and default heading
  *   nav    label in the main menu (leave out for pages not in the menu)
  *   roles  optional list; the user needs one of them to see the page
+ *   public true: also shown without login (in the public frame, ctx.user null)
+ * The first match wins: fixed paths go before `:name` patterns.
  */
 export const routes = [
   { path: '/', title: 'Beranda', nav: 'Beranda', render: renderHome },
+  { path: '/surat/baru', title: 'Registrasi Surat', nav: 'Registrasi Surat', roles: ['front_desk'], render: renderRegister },
+  { path: '/surat', title: 'Daftar Surat', nav: 'Daftar Surat', render: renderLetters },
+  { path: '/surat/:id', title: 'Surat', render: renderLetter },
+  { path: '/lacak', title: 'Lacak Surat', nav: 'Lacak Surat', public: true, render: renderTrack },
 ];
 
 const compiledCache = new WeakMap();
@@ -109,7 +119,14 @@ export function navigate(path) {
 }
 
 function allowed(route, user) {
+  if (!user) return Boolean(route.public);
   return !route.roles || route.roles.some((r) => user.roles.includes(r));
+}
+
+/** The route of the current hash, when it may be shown without login. */
+function publicMatch() {
+  const match = matchRoute(parseHash().path);
+  return match && match.route.public ? match : null;
 }
 
 // ---- state ----------------------------------------------------------------
@@ -148,7 +165,7 @@ function positionLabel(position) {
 // ---- views ----------------------------------------------------------------
 
 function showOnly(id) {
-  for (const view of ['loading', 'login', 'shell']) byId(view).hidden = view !== id;
+  for (const view of ['loading', 'login', 'shell', 'public']) byId(view).hidden = view !== id;
 }
 
 function setLoginError(text) {
@@ -174,6 +191,7 @@ function showLogin({ error = '', notice = '' } = {}) {
   clear(byId('nav-list'));
   clear(byId('page'));
   setText(byId('notice'), '');
+  clear(byId('public-page'));
   byId('logout').disabled = false;
 
   setLoginError(error);
@@ -228,18 +246,29 @@ function messagePage(view, title, text) {
 }
 
 async function renderRoute({ focus = false } = {}) {
-  if (!currentUser) return;
+  const { path, query } = parseHash();
+  const match = matchRoute(path);
+  if (!currentUser) {
+    // Signed out: public pages in the public frame, the login page for the rest.
+    if (!(match && match.route.public)) {
+      if (byId('login').hidden) showLogin();
+      return;
+    }
+  }
   if (renderController) renderController.abort();
   const controller = new AbortController();
   renderController = controller;
 
-  const { path, query } = parseHash();
-  const match = matchRoute(path);
-  const page = byId('page');
+  const page = byId(currentUser ? 'page' : 'public-page');
   const view = h('div', { class: 'view' });
   replace(page, view);
-  showNotice('');
-  markNav(match && match.route);
+  if (currentUser) {
+    showNotice('');
+    markNav(match && match.route);
+  } else {
+    setText(byId('public-notice'), '');
+    showOnly('public');
+  }
 
   try {
     if (!match) {
@@ -262,7 +291,8 @@ async function renderRoute({ focus = false } = {}) {
     if (controller.signal.aborted || (err && err.name === 'AbortError')) return;
     if (err instanceof api.ApiError && err.status === 401) return; // login page already shown
     console.warn('e-Surat: page failed', err);
-    showNotice(api.errorMessage(err));
+    if (currentUser) showNotice(api.errorMessage(err));
+    else setText(byId('public-notice'), api.errorMessage(err));
   }
   if (controller.signal.aborted || !focus) return;
   const heading = view.querySelector('h1');
@@ -382,7 +412,9 @@ async function onLogout() {
 
 function onSkipLink(event) {
   event.preventDefault(); // the hash belongs to the router
-  const target = currentUser ? byId('main') : byId('login-main');
+  let target = byId('login-main');
+  if (currentUser) target = byId('main');
+  else if (!byId('public').hidden) target = byId('public-main');
   target.focus();
 }
 
@@ -399,10 +431,12 @@ async function boot() {
   try {
     user = await api.me();
   } catch (err) {
-    showLogin({ error: loginErrorText(err) });
+    if (publicMatch()) renderRoute({ focus: true });
+    else showLogin({ error: loginErrorText(err) });
     return;
   }
   if (user) enterShell(user);
+  else if (publicMatch()) renderRoute({ focus: true });
   else showLogin();
 }
 

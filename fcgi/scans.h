@@ -1,0 +1,19 @@
+/* Scans of letters (API.md, Letters): upload into the scan store, the
+ * original bytes through nginx (X-Accel-Redirect), the OCR text. A scan
+ * of a letter the caller may not see answers 404, as one that does not
+ * exist: every query checks letter_visible() in SQL. */
+#ifndef ESURAT_SCANS_H
+#define ESURAT_SCANS_H
+
+#include "request.h"
+
+/* POST /api/letters/{id}/scans: the raw file as the body. */
+void scans_upload(request_t *req);
+
+/* GET /api/scans/{id}/file: headers only; nginx sends the bytes. */
+void scans_file(request_t *req);
+
+/* GET /api/scans/{id}/text: the OCR status and the text per page. */
+void scans_text(request_t *req);
+
+#endif

@@ -1,0 +1,192 @@
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const V_DIRECTIONS[] = {"in", "out", NULL};
+const char *const V_SECURITIES[] = {"biasa", "terbatas", "rahasia", "sangat_rahasia", NULL};
+const char *const V_URGENCIES[] = {"biasa", "segera", "sangat_segera", NULL};
+const char *const V_STATUSES[] = {"baru", "didisposisi", "selesai", "diarsipkan", NULL};
+
+static bool fail(request_t *req, const char *field, const char *why)
+{
+    reply_error(req, 400, "invalid_field", field, "%s: %s", field, why);
+    return false;
+}
+
+size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool v_text(request_t *req, json_t *obj, const char *field, size_t max_chars, unsigned flags, const char **out)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, field);
+    if (!v || json_is_null(v)) {
+        if (flags & V_REQUIRED)
+            return fail(req, field, "required");
+        return true;
+    }
+    if (!json_is_string(v))
+        return fail(req, field, "expected a string");
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    if (strlen(s) != len)
+        return fail(req, field, "NUL is not allowed");
+    while (len && is_space(*s))
+        s++, len--;
+    while (len && is_space(s[len - 1]))
+        len--;
+    if (len == 0) {
+        if (flags & V_REQUIRED)
+            return fail(req, field, "required, must not be blank");
+        return true;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool allowed_ws = (flags & V_MULTILINE) && (c == '\n' || c == '\t' || c == '\r');
+        if ((c < 0x20 || c == 0x7f) && !allowed_ws)
+            return fail(req, field, "control characters are not allowed");
+    }
+    char *copy = arena_strndup(req->arena, s, len);
+    if (!copy) {
+        reply_error(req, 413, "too_large", field, "%s: too large", field);
+        return false;
+    }
+    if (utf8_chars(copy) > max_chars) {
+        reply_error(req, 400, "invalid_field", field, "%s: at most %zu characters", field, max_chars);
+        return false;
+    }
+    *out = copy;
+    return true;
+}
+
+bool enum_valid(const char *s, const char *const *allowed)
+{
+    for (size_t i = 0; s && allowed[i]; i++)
+        if (strcmp(s, allowed[i]) == 0)
+            return true;
+    return false;
+}
+
+bool v_enum(request_t *req, json_t *obj, const char *field, const char *const *allowed, const char *dflt,
+            const char **out)
+{
+    *out = dflt;
+    json_t *v = json_object_get(obj, field);
+    if (!v || json_is_null(v)) {
+        if (!dflt)
+            return fail(req, field, "required");
+        return true;
+    }
+    if (!json_is_string(v) || !enum_valid(json_string_value(v), allowed)) {
+        char list[256] = "";
+        for (size_t i = 0; allowed[i]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
+        reply_error(req, 400, "invalid_field", field, "%s: expected one of %s", field, list);
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+bool date_valid(const char *s)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1900 || m < 1 || m > 12 || d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
+
+bool v_date(request_t *req, json_t *obj, const char *field, unsigned flags, const char **out)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, field);
+    if (!v || json_is_null(v)) {
+        if (flags & V_REQUIRED)
+            return fail(req, field, "required, expected YYYY-MM-DD");
+        return true;
+    }
+    if (!json_is_string(v) || !date_valid(json_string_value(v)))
+        return fail(req, field, "expected YYYY-MM-DD, a date that exists");
+    *out = json_string_value(v);
+    return true;
+}
+
+bool id_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 18 || s[0] == '0')
+        return false;
+    return strspn(s, "0123456789") == n;
+}
+
+bool v_id(request_t *req, json_t *obj, const char *field, unsigned flags, const char **out)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, field);
+    if (!v || json_is_null(v)) {
+        if (flags & V_REQUIRED)
+            return fail(req, field, "required");
+        return true;
+    }
+    if (json_is_integer(v) && json_integer_value(v) > 0) {
+        *out = arena_printf(req->arena, "%lld", (long long)json_integer_value(v));
+        return true;
+    }
+    if (json_is_string(v) && id_valid(json_string_value(v))) {
+        *out = json_string_value(v);
+        return true;
+    }
+    return fail(req, field, "expected a positive integer id");
+}
+
+bool v_known_fields(request_t *req, json_t *obj, const char *const *known)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value)
+    {
+        (void)value;
+        if (!enum_valid(key, known)) {
+            reply_error(req, 400, "invalid_field", key, "%s: unknown field", key);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool classification_code_valid(const char *s)
+{
+    /* As the schema's CHECK: three digits, then dotted groups of 1-4. */
+    size_t n = s ? strlen(s) : 0;
+    if (n < 3 || n > 64 || strspn(s, "0123456789") < 3)
+        return false;
+    for (const char *p = s + 3; *p;) {
+        if (*p != '.')
+            return false;
+        size_t digits = strspn(p + 1, "0123456789");
+        if (digits < 1 || digits > 4)
+            return false;
+        p += 1 + digits;
+    }
+    return true;
+}

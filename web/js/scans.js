@@ -1,0 +1,228 @@
+// Scans: the accepted file types, a drop zone with a file button, a list of
+// chosen files with per-file upload progress, and the upload itself.
+
+import * as api from './api.js';
+import { h, append, replace, setText } from './dom.js';
+import { formatBytes } from './format.js';
+
+/** The types the API takes (POST /api/letters/{id}/scans). */
+export const SCAN_TYPES = {
+  'application/pdf': 'PDF',
+  'image/tiff': 'TIFF',
+  'image/png': 'PNG',
+  'image/jpeg': 'JPEG',
+};
+
+const BY_EXTENSION = {
+  pdf: 'application/pdf',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+};
+
+const ACCEPT = '.pdf,.tif,.tiff,.png,.jpg,.jpeg,application/pdf,image/tiff,image/png,image/jpeg';
+
+/** The Content-Type to send for a file, or null when it is not a scan type. */
+export function scanType(file) {
+  const declared = (file.type || '').toLowerCase();
+  if (declared === 'image/jpg' || declared === 'image/pjpeg') return 'image/jpeg';
+  if (Object.prototype.hasOwnProperty.call(SCAN_TYPES, declared)) return declared;
+  const ext = /\.([a-z0-9]+)$/i.exec(file.name || '');
+  const byExt = ext ? BY_EXTENSION[ext[1].toLowerCase()] : undefined;
+  return byExt || null;
+}
+
+/** Indonesian message for a failed upload. */
+export function uploadErrorMessage(err) {
+  if (err instanceof api.ApiError) {
+    if (err.status === 413) return 'Berkas terlalu besar.';
+    if (err.status === 415) return 'Isi berkas tidak sesuai jenisnya atau jenisnya tidak didukung (PDF, TIFF, PNG, JPEG).';
+    if (err.status === 400) return 'Berkas kosong atau tidak valid.';
+    if (err.status === 0) return 'Unggahan terputus (koneksi gagal atau berkas terlalu besar).';
+    return api.errorMessage(err);
+  }
+  return 'Unggahan gagal.';
+}
+
+/** POST the file as the raw body. X-File-Name is the name, percent-encoded UTF-8. */
+export function uploadScan(letterId, file, { onProgress, signal } = {}) {
+  return api.upload(`/api/letters/${encodeURIComponent(letterId)}/scans`, file, {
+    contentType: scanType(file),
+    headers: { 'X-File-Name': encodeURIComponent(file.name || 'pindaian') },
+    onProgress,
+    signal,
+  });
+}
+
+let uid = 0;
+
+/**
+ * A drop zone with a file button and the list of chosen files.
+ *
+ *   const picker = scanPicker({ id: 'scans', signal });
+ *   form.append(picker.element);
+ *   picker.files()              → the chosen File objects
+ *   await picker.uploadAll(letterId)  → { ok: [answers], failed: [{file, message}] }
+ *
+ * Files dropped elsewhere on the page while the picker exists are not
+ * opened by the browser (that would leave the unsaved form).
+ */
+export function scanPicker({ id = `scan-${++uid}`, label = 'Pindaian surat', signal } = {}) {
+  const entries = []; // { file, item, progress, status, remove }
+  const input = h('input', {
+    id: `${id}-input`,
+    class: 'visually-hidden file-input',
+    type: 'file',
+    multiple: true,
+    accept: ACCEPT,
+    'aria-describedby': `${id}-hint ${id}-message`,
+  });
+  const message = h('p', { id: `${id}-message`, class: 'field-error', role: 'alert' });
+  const list = h('ul', { class: 'file-list', 'aria-label': 'Berkas dipilih' });
+  const zone = h(
+    'div',
+    { class: 'dropzone', id: `${id}-zone` },
+    h('p', { class: 'dropzone-text' }, 'Seret berkas pindaian ke sini, atau'),
+    input,
+    h('label', { for: `${id}-input`, class: 'btn btn-secondary' }, 'Pilih berkas…'),
+    h('p', { id: `${id}-hint`, class: 'hint dropzone-hint' }, 'PDF, TIFF, PNG atau JPEG. Boleh lebih dari satu berkas (surat dan lampirannya).'),
+  );
+  const element = h(
+    'fieldset',
+    { class: 'field scan-picker' },
+    h('legend', {}, label),
+    zone,
+    message,
+    list,
+  );
+
+  function add(fileList) {
+    const refused = [];
+    for (const file of Array.from(fileList || [])) {
+      if (!scanType(file)) {
+        refused.push(file.name);
+        continue;
+      }
+      if (entries.some((e) => e.file.name === file.name && e.file.size === file.size && e.file.lastModified === file.lastModified)) continue;
+      const entry = { file };
+      entry.progress = h('progress', { class: 'file-progress', max: '100', value: '0', hidden: true, 'aria-label': `Kemajuan unggah ${file.name}` });
+      entry.status = h('span', { class: 'file-status', role: 'status' });
+      entry.remove = h('button', { type: 'button', class: 'btn btn-small btn-link' }, 'Hapus');
+      entry.remove.setAttribute('aria-label', `Hapus ${file.name}`);
+      entry.remove.addEventListener('click', () => {
+        const i = entries.indexOf(entry);
+        if (i >= 0) entries.splice(i, 1);
+        entry.item.remove();
+        input.focus();
+      });
+      entry.item = h(
+        'li',
+        { class: 'file-item' },
+        h('span', { class: 'file-name' }, file.name || 'berkas'),
+        h('span', { class: 'file-meta' }, `${SCAN_TYPES[scanType(file)]}, ${formatBytes(file.size)}`),
+        entry.progress,
+        entry.status,
+        entry.remove,
+      );
+      entries.push(entry);
+      list.append(entry.item);
+    }
+    setText(message, refused.length ? `Jenis berkas tidak didukung: ${refused.join(', ')}. Pilih PDF, TIFF, PNG atau JPEG.` : '');
+  }
+
+  input.addEventListener('change', () => {
+    add(input.files);
+    input.value = '';
+  });
+  zone.addEventListener('dragenter', (e) => {
+    e.preventDefault();
+    zone.classList.add('dropzone-active');
+  });
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    zone.classList.add('dropzone-active');
+  });
+  zone.addEventListener('dragleave', (e) => {
+    if (!zone.contains(e.relatedTarget)) zone.classList.remove('dropzone-active');
+  });
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dropzone-active');
+    if (e.dataTransfer) add(e.dataTransfer.files);
+  });
+  // A file dropped beside the zone must not replace the page.
+  const guard = (e) => {
+    if (e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files') && !zone.contains(e.target)) e.preventDefault();
+  };
+  window.addEventListener('dragover', guard);
+  window.addEventListener('drop', guard);
+  if (signal) {
+    signal.addEventListener('abort', () => {
+      window.removeEventListener('dragover', guard);
+      window.removeEventListener('drop', guard);
+    }, { once: true });
+  }
+
+  function setBusy(busy) {
+    input.disabled = busy;
+    zone.classList.toggle('dropzone-disabled', busy);
+    for (const e of entries) e.remove.hidden = busy;
+  }
+
+  async function uploadAll(letterId) {
+    const ok = [];
+    const failed = [];
+    setBusy(true);
+    for (const entry of entries) {
+      if (entry.done) continue;
+      entry.progress.hidden = false;
+      entry.progress.value = 0;
+      entry.item.classList.remove('file-failed');
+      setText(entry.status, 'Mengunggah… 0%');
+      try {
+        const answer = await uploadScan(letterId, entry.file, {
+          signal,
+          onProgress: (sent, total) => {
+            const pct = total > 0 ? Math.min(100, Math.round((sent / total) * 100)) : 0;
+            entry.progress.value = pct;
+            setText(entry.status, pct < 100 ? `Mengunggah… ${pct}%` : 'Memproses…');
+          },
+        });
+        entry.done = true;
+        entry.progress.value = 100;
+        entry.item.classList.add('file-done');
+        setText(entry.status, 'Terunggah');
+        ok.push({ file: entry.file, answer });
+      } catch (err) {
+        if (err && err.name === 'AbortError') throw err;
+        const msg = uploadErrorMessage(err);
+        entry.item.classList.add('file-failed');
+        entry.progress.hidden = true;
+        setText(entry.status, `Gagal: ${msg}`);
+        failed.push({ file: entry.file, message: msg });
+      }
+    }
+    setBusy(false);
+    return { ok, failed };
+  }
+
+  function reset() {
+    entries.splice(0, entries.length);
+    replace(list);
+    setText(message, '');
+  }
+
+  return {
+    element,
+    input,
+    files: () => entries.map((e) => e.file),
+    pending: () => entries.filter((e) => !e.done).length,
+    uploadAll,
+    reset,
+    setError: (text) => setText(message, text),
+    append: (...nodes) => append(element, ...nodes),
+  };
+}
