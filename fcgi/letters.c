@@ -543,7 +543,8 @@ void letters_list(request_t *req)
 static const char GET_SQL[] =
     "SELECT l.security, (letter_json(l) || jsonb_build_object("
     "  'scans', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'sha256', s.sha256, 'bytes', s.bytes,"
-    "              'mime', s.mime, 'pages', s.pages, 'uploaded_at', s.uploaded_at, 'ocr_status', j.status)"
+    "              'mime', s.mime, 'pages', s.pages, 'original_name', s.original_name,"
+    "              'uploaded_at', s.uploaded_at, 'ocr_status', j.status)"
     "              ORDER BY s.id), '[]'::jsonb)"
     "            FROM scans s LEFT JOIN ocr_jobs j ON j.scan_id = s.id WHERE s.letter_id = l.id),"
     "  'dispositions', (SELECT coalesce(jsonb_agg(disposition_json(d) ORDER BY d.id), '[]'::jsonb)"
