@@ -60,29 +60,28 @@ long audit_chain_append(db_t *db, const char *user_id, const char *action, const
                         const char *object_id, const char *detail_json)
 {
     long id = -1;
-    PGresult *head = NULL, *row = NULL;
+    PGresult *row = NULL;
 
-    /* Take the head first: the id and the time are drawn under its lock,
-     * so that ids follow the chain order. */
-    head = db_query(db, "SELECT last_hash FROM audit_head WHERE id = 1 FOR UPDATE", 0, NULL);
-    if (!head)
+    /* One round trip: the head is locked in the sub-SELECT, and the id and
+     * the time are drawn in the outer one, after the lock is held, so that
+     * ids and times follow the chain order. (A sub-SELECT with FOR UPDATE is
+     * never merged into its outer query.) */
+    const char *params[] = {user_id, detail_json ? detail_json : "{}"};
+    row = db_query(db,
+                   "SELECT h.last_hash, nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id, " AUDIT_AT_SQL(
+                       "clock_timestamp()") " AS at, "
+                                            "$1::bigint::text AS user_id, $2::jsonb::text AS detail "
+                                            "FROM (SELECT last_hash FROM audit_head WHERE id = 1 FOR UPDATE) h",
+                   2, params);
+    if (!row)
         goto cleanup;
-    if (PQntuples(head) != 1) {
+    if (PQntuples(row) != 1) {
         /* The migration creates the row and a trigger keeps it. */
         log_error("audit chain head (audit_head row 1) is missing");
         goto cleanup;
     }
 
-    const char *params[] = {user_id, detail_json ? detail_json : "{}"};
-    row = db_query(db,
-                   "SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id, " AUDIT_AT_SQL(
-                       "clock_timestamp()") " AS at, "
-                                            "$1::bigint::text AS user_id, $2::jsonb::text AS detail",
-                   2, params);
-    if (!row)
-        goto cleanup;
-
-    const char *prev = db_get(head, 0, "last_hash");
+    const char *prev = db_get(row, 0, "last_hash");
     const char *new_id = db_get(row, 0, "id");
     const char *at = db_get(row, 0, "at");
     const char *uid = db_get(row, 0, "user_id");
@@ -107,7 +106,6 @@ long audit_chain_append(db_t *db, const char *user_id, const char *action, const
     id = strtol(new_id, NULL, 10);
 
 cleanup:
-    PQclear(head);
     PQclear(row);
     return id;
 }
