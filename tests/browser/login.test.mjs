@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openPortal } from './portal.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BASE = (process.env.ESURAT_TEST_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
@@ -24,7 +24,6 @@ const USER = process.env.ESURAT_TEST_USER || '';
 const PASSWORD = process.env.ESURAT_TEST_PASSWORD || '';
 let expectedName = process.env.ESURAT_TEST_NAME || '';
 const OUTPUT = path.resolve(process.env.ESURAT_TEST_OUTPUT || path.join(HERE, 'output'));
-const CHROMIUM = process.env.ESURAT_CHROMIUM || '/usr/bin/chromium';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
@@ -43,19 +42,13 @@ let browser;
 let context;
 let page;
 
-// Everything that must stay empty for test (d).
-const consoleErrors = [];
-const pageErrors = [];
-const cspViolations = [];
-const badResponses = [];
+// Everything that must stay empty for test (d): consoleErrors, pageErrors,
+// cspViolations, badResponses.
+let problems;
 let documentCsp = null;
 
 // Filled by test (b), used by (c).
 let loginAnswer = null;
-
-function isApi(url) {
-  return new URL(url).pathname.startsWith('/api/');
-}
 
 function apiResponse(pathname, method) {
   return page.waitForResponse((r) => new URL(r.url()).pathname === pathname && r.request().method() === method);
@@ -99,52 +92,13 @@ before(async () => {
   assert.ok(USER && PASSWORD, 'set ESURAT_TEST_USER and ESURAT_TEST_PASSWORD');
   await fs.mkdir(OUTPUT, { recursive: true });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context = await browser.newContext({ viewport: DESKTOP, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
-  context.setDefaultTimeout(15_000);
-
-  // CSP violations are reported from inside the page (init scripts and
-  // bindings are not subject to the page's CSP).
-  await context.exposeBinding('__esuratCspViolation', (_source, v) => cspViolations.push(v));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__esuratCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
-
-  page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const text = msg.text();
-    // Chromium logs every HTTP error answer as "Failed to load resource".
+  ({ browser, context, page, problems } = await openPortal({
+    base: BASE,
+    viewport: DESKTOP,
     // The API answers 401 by contract (GET /api/me while logged out, a wrong
-    // password); those are not errors of the page. Anything else is.
-    const loc = msg.location();
-    if (/^Failed to load resource: the server responded with a status of 401\b/.test(text) && loc.url && isApi(loc.url)) return;
-    consoleErrors.push(`${text} (${loc.url || '?'}:${loc.lineNumber ?? '?'})`);
-  });
-  page.on('pageerror', (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
-  page.on('response', (r) => {
-    const url = r.url();
-    if (!url.startsWith(BASE)) return;
-    if (!isApi(url) && r.status() >= 400) badResponses.push(`${r.status()} ${url}`);
-    if (isApi(url) && r.status() >= 500) badResponses.push(`${r.status()} ${r.request().method()} ${url}`);
-  });
-  page.on('requestfailed', (req) => {
-    if (req.url().startsWith(BASE)) badResponses.push(`failed ${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
-  });
+    // password); those are not errors of the page.
+    expectedApiError: (status) => status === 401,
+  }));
 });
 
 after(async () => {
@@ -289,8 +243,8 @@ test('(d) no console errors, page errors, failed loads or CSP violations', async
   await page.waitForTimeout(200); // let late reports arrive
   assert.ok(documentCsp, 'the page is served with a Content-Security-Policy header');
   assert.match(documentCsp, /script-src 'self'/, 'the CSP limits scripts to the site');
-  assert.deepEqual(cspViolations, [], 'CSP violations');
-  assert.deepEqual(pageErrors, [], 'uncaught page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors');
-  assert.deepEqual(badResponses, [], 'failed or erroneous loads');
+  assert.deepEqual(problems.cspViolations, [], 'CSP violations');
+  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
+  assert.deepEqual(problems.consoleErrors, [], 'console errors');
+  assert.deepEqual(problems.badResponses, [], 'failed or erroneous loads');
 });

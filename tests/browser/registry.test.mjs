@@ -18,14 +18,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openPortal } from './portal.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BASE = (process.env.ESURAT_TEST_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const USER = process.env.ESURAT_TEST_FRONT_DESK || 'umum';
 const PASSWORD = process.env.ESURAT_TEST_PASSWORD || '';
 const OUTPUT = path.resolve(process.env.ESURAT_TEST_OUTPUT || path.join(HERE, 'output'));
-const CHROMIUM = process.env.ESURAT_CHROMIUM || '/usr/bin/chromium';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
@@ -49,10 +48,9 @@ let browser;
 let context;
 let page;
 
-const consoleErrors = [];
-const pageErrors = [];
-const cspViolations = [];
-const badResponses = [];
+// Everything that must stay empty for test (h): consoleErrors, pageErrors,
+// cspViolations, badResponses.
+let problems;
 
 // Filled by the tests, in order.
 let created = null; // the POST /api/letters answer
@@ -112,10 +110,6 @@ const PNG_HEIGHT = 320;
 const PNG = makePng(PNG_WIDTH, PNG_HEIGHT);
 
 // ---- helpers ----------------------------------------------------------------
-
-function isApi(url) {
-  return new URL(url).pathname.startsWith('/api/');
-}
 
 function apiResponse(test, method) {
   return page.waitForResponse((r) => {
@@ -196,54 +190,16 @@ async function register(letter, { file } = {}) {
 before(async () => {
   assert.ok(PASSWORD, 'set ESURAT_TEST_PASSWORD (the demo users\' password)');
   await fs.mkdir(OUTPUT, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context = await browser.newContext({ viewport: DESKTOP, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
-  context.setDefaultTimeout(15_000);
-  await context.exposeBinding('__esuratCspViolation', (_source, v) => cspViolations.push(v));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__esuratCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
-
-  page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const text = msg.text();
-    const loc = msg.location();
+  ({ browser, context, page, problems } = await openPortal({
+    base: BASE,
+    viewport: DESKTOP,
     // HTTP error answers the API gives by contract: 401 for GET /api/me
     // signed out, 404 for an unknown tracking code.
-    const m = /^Failed to load resource: the server responded with a status of (\d+)\b/.exec(text);
-    if (m && loc.url && isApi(loc.url)) {
-      const p = new URL(loc.url).pathname;
-      if (m[1] === '401' && p === '/api/me') return;
-      if (m[1] === '404' && p.startsWith('/api/track/')) return;
-      if (m[1] === '409' && p === '/api/letters') return; // test (c): a letter registered twice
-    }
-    consoleErrors.push(`${text} (${loc.url || '?'}:${loc.lineNumber ?? '?'})`);
-  });
-  page.on('pageerror', (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
-  page.on('response', (r) => {
-    const url = r.url();
-    if (!url.startsWith(BASE)) return;
-    if (!isApi(url) && r.status() >= 400) badResponses.push(`${r.status()} ${url}`);
-    if (isApi(url) && r.status() >= 500) badResponses.push(`${r.status()} ${r.request().method()} ${url}`);
-  });
-  page.on('requestfailed', (req) => {
-    if (req.url().startsWith(BASE)) badResponses.push(`failed ${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
-  });
+    expectedApiError: (status, p) =>
+      (status === 401 && p === '/api/me')
+      || (status === 404 && p.startsWith('/api/track/'))
+      || (status === 409 && p === '/api/letters'), // test (c): a letter registered twice
+  }));
 });
 
 after(async () => {
@@ -505,8 +461,8 @@ test('(g) signed out, the tracking page tells the status and nothing of the cont
 
 test('(h) no console errors, page errors, failed loads or CSP violations', async () => {
   await page.waitForTimeout(200);
-  assert.deepEqual(cspViolations, [], 'CSP violations');
-  assert.deepEqual(pageErrors, [], 'uncaught page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors');
-  assert.deepEqual(badResponses, [], 'failed or erroneous loads');
+  assert.deepEqual(problems.cspViolations, [], 'CSP violations');
+  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
+  assert.deepEqual(problems.consoleErrors, [], 'console errors');
+  assert.deepEqual(problems.badResponses, [], 'failed or erroneous loads');
 });
