@@ -56,8 +56,8 @@ int audit_chain_row_hash(const char *prev_hash, const char *id, const char *at, 
     return 0;
 }
 
-long audit_chain_append(db_t *db, const char *user_id, const char *action, const char *object_type,
-                        const char *object_id, const char *detail_json)
+static long append(db_t *db, const char *user_id, const char *action, const char *object_type, const char *object_id,
+                   const char *detail_json, bool commit)
 {
     long id = -1;
     PGresult *row = NULL;
@@ -90,24 +90,37 @@ long audit_chain_append(db_t *db, const char *user_id, const char *action, const
     if (audit_chain_row_hash(prev, new_id, at, uid, action, object_type, object_id, detail, hash) != 0)
         goto cleanup;
 
+    static const char INSERT_SQL[] = "WITH ins AS ("
+                                     " INSERT INTO audit_log (id, at, user_id, action, object_type, object_id,"
+                                     "                        detail, prev_hash, hash)"
+                                     " VALUES ($1::bigint, $2::timestamptz, $3::bigint, $4, $5, $6, $7::jsonb,"
+                                     "         $8, $9)"
+                                     " RETURNING id) "
+                                     "UPDATE audit_head SET last_id = (SELECT id FROM ins), last_hash = $9 "
+                                     "WHERE id = 1";
     const char *ins[] = {new_id, at, uid, action, object_type, object_id, detail, prev, hash};
-    long n = db_exec(db,
-                     "WITH ins AS ("
-                     " INSERT INTO audit_log (id, at, user_id, action, object_type, object_id,"
-                     "                        detail, prev_hash, hash)"
-                     " VALUES ($1::bigint, $2::timestamptz, $3::bigint, $4, $5, $6, $7::jsonb,"
-                     "         $8, $9)"
-                     " RETURNING id) "
-                     "UPDATE audit_head SET last_id = (SELECT id FROM ins), last_hash = $9 "
-                     "WHERE id = 1",
-                     9, ins);
-    if (n != 1)
+    PGresult *done = commit ? db_query_commit(db, INSERT_SQL, 9, ins) : db_query(db, INSERT_SQL, 9, ins);
+    bool one = done && strcmp(PQcmdTuples(done), "1") == 0;
+    PQclear(done);
+    if (!one)
         goto cleanup;
     id = strtol(new_id, NULL, 10);
 
 cleanup:
     PQclear(row);
     return id;
+}
+
+long audit_chain_append(db_t *db, const char *user_id, const char *action, const char *object_type,
+                        const char *object_id, const char *detail_json)
+{
+    return append(db, user_id, action, object_type, object_id, detail_json, false);
+}
+
+long audit_chain_append_commit(db_t *db, const char *user_id, const char *action, const char *object_type,
+                               const char *object_id, const char *detail_json)
+{
+    return append(db, user_id, action, object_type, object_id, detail_json, true);
 }
 
 static void report_problem(struct audit_chain_report *r, const char *id, const char *fmt, const char *a, const char *b)

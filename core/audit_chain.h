@@ -50,6 +50,12 @@
 long audit_chain_append(db_t *db, const char *user_id, const char *action, const char *object_type,
                         const char *object_id, const char *detail_json);
 
+/* audit_chain_append, then COMMIT in the same round trip as the row's
+ * insert: the head is locked for one round trip less. The transaction
+ * is over when it returns > 0; on -1, roll back. */
+long audit_chain_append_commit(db_t *db, const char *user_id, const char *action, const char *object_type,
+                               const char *object_id, const char *detail_json);
+
 /* Computes the hash of one row (see above) into out. The values are the
  * texts described above; user_id and object_id may be NULL.
  * Returns 0, or -1 when out of memory. */

@@ -27,6 +27,11 @@ struct db {
     char error[256];
     prepared_t prepared[DB_PREPARED_MAX];
     int nprepared;
+    bool begin_pending;      /* db_begin() called, BEGIN not yet sent */
+    bool broken;             /* a pipeline went wrong: reconnect */
+    char listen_channel[64]; /* "" when none */
+    db_notify_fn notify_fn;
+    void *notify_arg;
 };
 
 static void db_forget_prepared(db_t *db)
@@ -55,6 +60,8 @@ static void db_quiet_notice(void *arg, const char *message)
 static bool db_connect(db_t *db)
 {
     db_forget_prepared(db);
+    db->begin_pending = false;
+    db->broken = false;
     if (db->conn)
         PQfinish(db->conn);
     db->conn = PQconnectdb(db->conninfo);
@@ -79,8 +86,50 @@ static bool db_connect(db_t *db)
     PQclear(res);
     if (!ok)
         return false;
+    if (db->listen_channel[0]) {
+        char sql[80];
+        snprintf(sql, sizeof sql, "LISTEN %s", db->listen_channel);
+        res = PQexec(db->conn, sql);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            db_set_error(db, "08006", PQresultErrorMessage(res));
+        PQclear(res);
+        if (!ok)
+            return false;
+        db->notify_fn(db->notify_arg, NULL, NULL);
+    }
     db_set_error(db, "", "");
     return true;
+}
+
+void db_listen(db_t *db, const char *channel, db_notify_fn fn, void *arg)
+{
+    /* An identifier we write ourselves; checked rather than quoted. */
+    size_t len = strspn(channel, "abcdefghijklmnopqrstuvwxyz_");
+    if (len == 0 || channel[len] != '\0' || len >= sizeof db->listen_channel) {
+        log_error("db_listen: bad channel name \"%s\"", channel);
+        return;
+    }
+    memcpy(db->listen_channel, channel, len + 1);
+    db->notify_fn = fn;
+    db->notify_arg = arg;
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+        db_connect(db); /* simplest way to LISTEN with the same error handling */
+}
+
+/* Hands queued notifications to the listener (or drops them); true when
+ * there were any. */
+static bool db_deliver_notifies(db_t *db)
+{
+    bool any = false;
+    PGnotify *n;
+    while ((n = PQnotifies(db->conn))) {
+        any = true;
+        if (db->notify_fn)
+            db->notify_fn(db->notify_arg, n->relname, n->extra);
+        PQfreemem(n);
+    }
+    return any;
 }
 
 db_t *db_open(const char *conninfo)
@@ -111,21 +160,17 @@ void db_close(db_t *db)
 
 bool db_ready(db_t *db)
 {
-    if (db->conn && PQstatus(db->conn) == CONNECTION_OK) {
+    if (db->conn && PQstatus(db->conn) == CONNECTION_OK && !db->broken) {
         /* An idle connection has nothing to read but notifications. Any
          * other input is the server's goodbye (restart, idle kill), perhaps
          * without the EOF yet: reconnect rather than fail the next query. */
         struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
-        if (p.fd >= 0 && poll(&p, 1, 0) == 0)
+        if (p.fd >= 0 && poll(&p, 1, 0) == 0) {
+            /* Some may have come with the last results. */
+            db_deliver_notifies(db);
             return true;
-        bool notified = false;
-        if (p.fd >= 0 && PQconsumeInput(db->conn)) {
-            PGnotify *n;
-            while ((n = PQnotifies(db->conn))) {
-                notified = true;
-                PQfreemem(n);
-            }
         }
+        bool notified = p.fd >= 0 && PQconsumeInput(db->conn) && db_deliver_notifies(db);
         if (notified && PQstatus(db->conn) == CONNECTION_OK)
             return true;
         log_warn("database connection lost; reconnecting");
@@ -161,13 +206,110 @@ static int db_prepare(db_t *db, const char *sql, int n)
     return slot;
 }
 
-PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params)
+static void db_failed(db_t *db, const PGresult *res)
 {
-    if (!db->conn) {
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        db_set_error(db, "08006", PQerrorMessage(db->conn));
+    } else {
+        db_set_error(db, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "XX000",
+                     res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(db->conn));
+    }
+    log_error("query failed (%s): %s", db->sqlstate, db->error);
+}
+
+static bool db_result_ok(const PGresult *res)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+static int db_send(db_t *db, int slot, const char *sql, int n, const char *const *params)
+{
+    if (slot < 0)
+        return PQsendQueryParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    char name[16];
+    snprintf(name, sizeof name, "s%d", slot);
+    return PQsendQueryPrepared(db->conn, name, n, params, NULL, NULL, 0);
+}
+
+/* BEGIN (when pending), the statement and COMMIT (when commit) in one
+ * round trip, with libpq's pipeline mode: the server runs them in order
+ * and skips the rest after an error. Returns the statement's result, NULL
+ * when any of the three failed (the error of the first that did). */
+static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, int n, const char *const *params,
+                             bool commit)
+{
+    enum { MAX_CMDS = 3 };
+    int ncmds = 0, stmt = -1;
+    bool sent = PQenterPipelineMode(db->conn) == 1;
+    if (sent && begin) {
+        sent = PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
+        ncmds++;
+    }
+    if (sent) {
+        sent = db_send(db, slot, sql, n, params) == 1;
+        stmt = ncmds++;
+    }
+    if (sent && commit) {
+        sent = PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
+        ncmds++;
+    }
+    if (!sent || PQpipelineSync(db->conn) != 1) {
+        db_failed(db, NULL);
+        db->broken = true;
+        return NULL;
+    }
+    /* Each command's results end with a NULL; then the sync point. */
+    PGresult *results[MAX_CMDS] = {NULL};
+    bool ok = true;
+    for (int i = 0; i < ncmds; i++) {
+        PGresult *r = PQgetResult(db->conn);
+        if (!r) {
+            ok = false;
+            break;
+        }
+        results[i] = r;
+        while ((r = PQgetResult(db->conn)))
+            PQclear(r);
+    }
+    PGresult *sync = ok ? PQgetResult(db->conn) : NULL;
+    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(db->conn) != 1)
+        db->broken = true;
+    PQclear(sync);
+
+    PGresult *failed = NULL;
+    bool good = !db->broken;
+    for (int i = 0; i < ncmds && good; i++)
+        if (!db_result_ok(results[i])) {
+            failed = results[i];
+            good = false;
+        }
+    /* A COMMIT of a transaction that had already failed answers ROLLBACK. */
+    if (good && commit && strcmp(PQcmdStatus(results[ncmds - 1]), "COMMIT") != 0) {
+        db_set_error(db, "40000", "the transaction was rolled back");
+        log_error("query failed (%s): %s", db->sqlstate, db->error);
+        good = false;
+    } else if (!good) {
+        db_failed(db, failed);
+    }
+    PGresult *out = good ? results[stmt] : NULL;
+    for (int i = 0; i < ncmds; i++)
+        if (results[i] != out)
+            PQclear(results[i]);
+    return out;
+}
+
+static PGresult *db_run(db_t *db, const char *sql, int n, const char *const *params, bool commit)
+{
+    if (!db->conn || db->broken) {
         db_set_error(db, "08006", "no connection");
         return NULL;
     }
     int slot = db_prepare(db, sql, n);
+    bool begin = db->begin_pending;
+    db->begin_pending = false;
+    if (begin || commit)
+        return db_pipeline(db, begin, slot, sql, n, params, commit);
     PGresult *res;
     if (slot >= 0) {
         char name[16];
@@ -176,19 +318,21 @@ PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params)
     } else {
         res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
     }
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+    if (db_result_ok(res))
         return res;
-    }
-    if (PQstatus(db->conn) != CONNECTION_OK) {
-        db_set_error(db, "08006", PQerrorMessage(db->conn));
-    } else {
-        db_set_error(db, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "XX000",
-                     res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(db->conn));
-    }
-    log_error("query failed (%s): %s", db->sqlstate, db->error);
+    db_failed(db, res);
     PQclear(res);
     return NULL;
+}
+
+PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params)
+{
+    return db_run(db, sql, n, params, false);
+}
+
+PGresult *db_query_commit(db_t *db, const char *sql, int n, const char *const *params)
+{
+    return db_run(db, sql, n, params, true);
 }
 
 long db_exec(db_t *db, const char *sql, int n, const char *const *params)
@@ -202,21 +346,45 @@ long db_exec(db_t *db, const char *sql, int n, const char *const *params)
     return rows;
 }
 
+/* BEGIN travels with the transaction's first statement (one round trip
+ * less); db_conn() sends it first for callers that use libpq directly. */
 int db_begin(db_t *db)
 {
-    return db_exec(db, "BEGIN", 0, NULL) < 0 ? -1 : 0;
+    if (!db->conn || db->broken || PQstatus(db->conn) != CONNECTION_OK) {
+        db_set_error(db, "08006", "no connection");
+        return -1;
+    }
+    if (db->begin_pending || PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+        db_set_error(db, "25001", "a transaction is already open");
+        log_error("db_begin: %s", db->error);
+        return -1;
+    }
+    db->begin_pending = true;
+    return 0;
 }
 
 int db_commit(db_t *db)
 {
+    if (db->begin_pending) { /* nothing was done */
+        db->begin_pending = false;
+        return 0;
+    }
     return db_exec(db, "COMMIT", 0, NULL) < 0 ? -1 : 0;
 }
 
 int db_rollback(db_t *db)
 {
-    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
+    db->begin_pending = false;
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK || db->broken)
         return -1;
+    if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+        return 0;
     return db_exec(db, "ROLLBACK", 0, NULL) < 0 ? -1 : 0;
+}
+
+bool db_in_transaction(db_t *db)
+{
+    return db->begin_pending || (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE);
 }
 
 const char *db_sqlstate(const db_t *db)
@@ -237,6 +405,13 @@ bool db_unavailable(const db_t *db)
 
 PGconn *db_conn(db_t *db)
 {
+    if (db->begin_pending && db->conn) {
+        db->begin_pending = false;
+        PGresult *res = PQexec(db->conn, "BEGIN");
+        if (!db_result_ok(res))
+            db_failed(db, res);
+        PQclear(res);
+    }
     return db->conn;
 }
 

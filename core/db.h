@@ -29,14 +29,23 @@ bool db_ready(db_t *db);
  * NULL with the error logged. */
 PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params);
 
+/* Like db_query, and COMMIT in the same round trip (a transaction's last
+ * statement); NULL when either failed, after which the transaction is
+ * rolled back or still to be rolled back (db_rollback). */
+PGresult *db_query_commit(db_t *db, const char *sql, int n, const char *const *params);
+
 /* Like db_query for statements without rows: the number of rows affected,
  * or -1 on error. */
 long db_exec(db_t *db, const char *sql, int n, const char *const *params);
 
-/* Transactions; 0 or -1. */
+/* Transactions; 0 or -1. BEGIN is sent with the next statement, in the
+ * same round trip. db_rollback does nothing outside a transaction. */
 int db_begin(db_t *db);
 int db_commit(db_t *db);
 int db_rollback(db_t *db);
+
+/* true between db_begin and the end of the transaction. */
+bool db_in_transaction(db_t *db);
 
 /* SQLSTATE of the last failed statement ("" when none; "08006" when the
  * connection was lost), and its primary message. */
@@ -45,6 +54,14 @@ const char *db_error(const db_t *db);
 
 /* true when the last failure was a lost or refused connection. */
 bool db_unavailable(const db_t *db);
+
+/* Called with each notification (channel, payload) that db_ready() finds,
+ * and with channel NULL after a reconnection, when some may be lost. */
+typedef void (*db_notify_fn)(void *arg, const char *channel, const char *payload);
+
+/* LISTEN on channel (a plain lower-case name) now and after every
+ * reconnection; notifications go to fn. One channel per handle. */
+void db_listen(db_t *db, const char *channel, db_notify_fn fn, void *arg);
 
 /* The underlying connection, for LISTEN/NOTIFY and COPY. */
 PGconn *db_conn(db_t *db);

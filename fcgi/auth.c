@@ -6,6 +6,7 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "session_cache.h"
 
 #define TOKEN_BYTES 32 /* 256 random bits */
 
@@ -86,6 +87,10 @@ int auth_load_session(request_t *req)
     const char *hash = session_hash_from_cookie(req);
     if (!hash)
         return 0;
+    req->user = session_cache_get(req->arena, hash);
+    if (req->user)
+        return 0;
+    unsigned long generation = session_cache_generation();
     char idle[24];
     snprintf(idle, sizeof idle, "%ld", req->config->session_idle_minutes);
     const char *params[] = {hash, idle};
@@ -102,6 +107,8 @@ int auth_load_session(request_t *req)
             u->roles = roles_from_list(db_get(res, 0, "roles"));
             u->token_hash = hash;
             req->user = u;
+            if (u->username && u->name && u->csrf_token)
+                session_cache_put(hash, u, generation);
         }
     }
     PQclear(res);
@@ -263,9 +270,10 @@ void auth_login(request_t *req)
                  "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent) "
                  "VALUES ($1, $2, $3, now() + make_interval(hours => $4::int), $5, left($6, 256))",
                  8, insert) ||
-        !req_audit(req, user_id, "auth.login", "user", user_id, json_pack("{s:s?}", "ip", req->remote_addr)) ||
-        !req_commit(req))
+        !req_audit_commit(req, user_id, "auth.login", "user", user_id, json_pack("{s:s?}", "ip", req->remote_addr)))
         return;
+    if (old)
+        session_cache_forget_all();
     json_t *user = user_json(req, strtoll(user_id, NULL, 10));
     if (!user)
         return;
@@ -278,8 +286,9 @@ void auth_logout(request_t *req)
     const char *params[] = {req->user->token_hash};
     const char *user_id = arena_printf(req->arena, "%lld", req->user->id);
     if (!req_begin(req) || !req_sql(req, "DELETE FROM sessions WHERE token_hash = $1", 1, params) ||
-        !req_audit(req, NULL, "auth.logout", "user", user_id, NULL) || !req_commit(req))
+        !req_audit_commit(req, NULL, "auth.logout", "user", user_id, NULL))
         return;
+    session_cache_forget_all();
     set_session_cookie(req, NULL, true);
     reply_empty(req, 204);
 }

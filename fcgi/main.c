@@ -8,6 +8,7 @@
 #include "log.h"
 #include "prefork.h"
 #include "server.h"
+#include "session_cache.h"
 
 static void usage(FILE *out)
 {
@@ -44,5 +45,6 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    session_cache_share();
     return prefork_run(&config);
 }

@@ -19,6 +19,7 @@ void app_config_load(app_config_t *c)
     c->session_max_hours = config_long("ESURAT_SESSION_MAX_HOURS", 12, 1, 24 * 30);
     c->login_max_failures = config_long("ESURAT_LOGIN_MAX_FAILURES", 5, 1, 1000);
     c->login_lock_seconds = config_long("ESURAT_LOGIN_LOCK_SECONDS", 900, 1, 86400);
+    c->session_cache_ms = config_long("ESURAT_SESSION_CACHE_MS", 1000, 0, 60000);
     c->max_scan_bytes = config_long("ESURAT_MAX_SCAN_BYTES", 50L * 1024 * 1024, 1024, 1024L * 1024 * 1024);
     c->scan_dir = config_str("ESURAT_SCAN_DIR", "scans");
 }
@@ -182,19 +183,32 @@ bool req_commit(request_t *req)
     return false;
 }
 
-bool req_audit(request_t *req, const char *user_id, const char *action, const char *object_type, const char *object_id,
-               json_t *detail)
+static bool audit(request_t *req, const char *user_id, const char *action, const char *object_type,
+                  const char *object_id, json_t *detail, bool commit)
 {
     char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
     json_decref(detail);
     if (!user_id && req->user)
         user_id = arena_printf(req->arena, "%lld", req->user->id);
-    long id = audit_chain_append(req->db, user_id, action, object_type, object_id, detail_text);
+    long id = commit ? audit_chain_append_commit(req->db, user_id, action, object_type, object_id, detail_text)
+                     : audit_chain_append(req->db, user_id, action, object_type, object_id, detail_text);
     free(detail_text);
     if (id > 0)
         return true;
     reply_db_error(req);
     return false;
+}
+
+bool req_audit(request_t *req, const char *user_id, const char *action, const char *object_type, const char *object_id,
+               json_t *detail)
+{
+    return audit(req, user_id, action, object_type, object_id, detail, false);
+}
+
+bool req_audit_commit(request_t *req, const char *user_id, const char *action, const char *object_type,
+                      const char *object_id, json_t *detail)
+{
+    return audit(req, user_id, action, object_type, object_id, detail, true);
 }
 
 static void json_cleanup(void *json)
@@ -386,6 +400,6 @@ void request_handle(FCGX_Request *fcgx, arena_t *arena, db_t *db, const app_conf
     dispatch(&req, table, n);
     drain_body(&req);
     /* A transaction a handler left open must not leak into the next request. */
-    if (db_conn(db) && PQtransactionStatus(db_conn(db)) != PQTRANS_IDLE)
+    if (db_in_transaction(db))
         db_rollback(db);
 }

@@ -30,6 +30,7 @@ typedef struct {
     long session_max_hours;
     long login_max_failures;
     long login_lock_seconds;
+    long session_cache_ms; /* see session_cache.h */
     long max_scan_bytes;   /* largest scan upload (413 beyond) */
     const char *scan_dir;  /* the scan store (ESURAT_SCAN_DIR) */
 } app_config_t;
@@ -102,6 +103,11 @@ bool req_commit(request_t *req);
  * NULL, and is consumed. Replies on failure and returns false. */
 bool req_audit(request_t *req, const char *user_id, const char *action, const char *object_type, const char *object_id,
                json_t *detail);
+
+/* req_audit and req_commit in one: the transaction's last step, its audit
+ * row and COMMIT in one round trip. */
+bool req_audit_commit(request_t *req, const char *user_id, const char *action, const char *object_type,
+                      const char *object_id, json_t *detail);
 
 /* Adds a response header line ("Set-Cookie: …"), no CR/LF inside. */
 void req_add_header(request_t *req, const char *name, const char *value);

@@ -217,9 +217,7 @@ void scans_upload(request_t *req)
     json_t *detail =
         json_pack("{s:I, s:s, s:I, s:s, s:s?}", "letter_id", (json_int_t)strtoll(letter_id, NULL, 10), "sha256",
                   stored.sha256, "bytes", (json_int_t)stored.bytes, "mime", mime, "original_name", name);
-    if (!req_audit(req, NULL, "scan.upload", "scan", scan_id, detail))
-        return;
-    if (!req_commit(req))
+    if (!req_audit_commit(req, NULL, "scan.upload", "scan", scan_id, detail))
         return;
     reply_json(req, 201,
                json_pack("{s:I, s:s, s:I, s:s, s:s}", "id", (json_int_t)strtoll(scan_id, NULL, 10), "sha256",
@@ -247,7 +245,7 @@ static bool audit_view(request_t *req, PGresult *res, const char *part)
         return true;
     json_t *detail =
         json_pack("{s:I, s:s}", "letter_id", (json_int_t)strtoll(db_get(res, 0, "letter_id"), NULL, 10), "part", part);
-    return req_begin(req) && req_audit(req, NULL, "scan.view", "scan", db_get(res, 0, "id"), detail) && req_commit(req);
+    return req_begin(req) && req_audit_commit(req, NULL, "scan.view", "scan", db_get(res, 0, "id"), detail);
 }
 
 void scans_file(request_t *req)

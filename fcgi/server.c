@@ -12,6 +12,7 @@
 #include "prefork.h"
 #include "request.h"
 #include "routes.h"
+#include "session_cache.h"
 
 int server_worker_main(int listen_fd, void *arg)
 {
@@ -28,6 +29,7 @@ int server_worker_main(int listen_fd, void *arg)
     db_t *db = db_open(config_database_url());
     if (!arena || !db)
         return 1;
+    session_cache_attach(db, config.session_cache_ms);
 
     FCGX_Request request;
     FCGX_InitRequest(&request, listen_fd, 0);

@@ -109,8 +109,7 @@ db_t *cli_connect(void)
 
 void cli_rollback(db_t *db)
 {
-    PGconn *conn = db_conn(db);
-    if (conn && PQtransactionStatus(conn) != PQTRANS_IDLE)
+    if (db_in_transaction(db))
         db_rollback(db);
 }
 
