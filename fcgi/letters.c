@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "numbering.h"
 #include "track.h"
@@ -24,23 +25,6 @@
 const char *const letters_list_params[] = {"direction", "number", "sender", "classification", "from",
                                            "to",        "status", "limit",  "cursor",         NULL};
 const char *const numbering_preview_params[] = {"unit_id", "classification", "security", NULL};
-
-/* ESURAT_TEST_NOW, or NULL: the clock for agenda years and {tahun}/{bulan}
- * (see letters.h). Passed to SQL as $n::timestamptz, NULL meaning now(). */
-static const char *test_now(void)
-{
-    static bool read;
-    static const char *value;
-    if (!read) {
-        value = getenv("ESURAT_TEST_NOW");
-        if (value && !*value)
-            value = NULL;
-        if (value)
-            log_warn("ESURAT_TEST_NOW=%s: the registry's clock is a test clock", value);
-        read = true;
-    }
-    return value;
-}
 
 static void pqclear_cleanup(void *res)
 {
@@ -226,7 +210,7 @@ static reg_result_t register_once(request_t *req, const letter_input_t *in, cons
     const char *user_id = user_id_text(req);
     if (!req_begin(req))
         return REG_REPLIED;
-    const char *take[] = {unit->unit_id, in->direction, test_now()};
+    const char *take[] = {unit->unit_id, in->direction, clock_test_now()};
     PGresult *res = req_sql(req, TAKE_NUMBER_SQL, 3, take);
     if (!res)
         return REG_REPLIED;
@@ -377,7 +361,7 @@ void numbering_preview(request_t *req)
         query_fail(req, "classification", "no such code");
         return;
     }
-    const char *params[] = {unit.unit_id, test_now()};
+    const char *params[] = {unit.unit_id, clock_test_now()};
     PGresult *res = req_sql(req, PREVIEW_SQL, 2, params);
     if (!res)
         return;
@@ -538,8 +522,9 @@ void letters_list(request_t *req)
 /* ------------------------------------------------------------------------
  * GET /api/letters/{id} */
 
-/* The letter with its scans, dispositions and history, in one round trip;
- * no row when it does not exist or the caller may not see it. */
+/* The letter with its scans, its disposition tree (sql/006, overdue as of
+ * $3, the test clock) and history, in one round trip; no row when it does
+ * not exist or the caller may not see it. */
 static const char GET_SQL[] =
     "SELECT l.security, (letter_json(l) || jsonb_build_object("
     "  'scans', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'sha256', s.sha256, 'bytes', s.bytes,"
@@ -547,8 +532,7 @@ static const char GET_SQL[] =
     "              'uploaded_at', s.uploaded_at, 'ocr_status', j.status)"
     "              ORDER BY s.id), '[]'::jsonb)"
     "            FROM scans s LEFT JOIN ocr_jobs j ON j.scan_id = s.id WHERE s.letter_id = l.id),"
-    "  'dispositions', (SELECT coalesce(jsonb_agg(disposition_json(d) ORDER BY d.id), '[]'::jsonb)"
-    "                   FROM dispositions d WHERE d.letter_id = l.id),"
+    "  'dispositions', disposition_tree_json(l.id, coalesce($3::timestamptz, now())::date),"
     "  'history', (SELECT coalesce(jsonb_agg(jsonb_build_object('at', h.at, 'action', h.action,"
     "                'user', CASE WHEN u.id IS NOT NULL THEN jsonb_build_object('id', u.id, 'name', u.name) END,"
     "                'detail', h.detail) ORDER BY h.id), '[]'::jsonb)"
@@ -569,8 +553,8 @@ static bool confidential(const char *security)
 void letters_get(request_t *req)
 {
     const char *letter_id = req->args[0];
-    const char *params[] = {letter_id, user_id_text(req)};
-    PGresult *res = req_sql(req, GET_SQL, 2, params);
+    const char *params[] = {letter_id, user_id_text(req), clock_test_now()};
+    PGresult *res = req_sql(req, GET_SQL, 3, params);
     if (!res)
         return;
     if (PQntuples(res) != 1) {
