@@ -85,27 +85,38 @@ static void add_acting(json_t *detail, json_t *result)
  * GET /api/inbox, GET /api/inbox/counts */
 
 /* The positions the caller holds today (also acting), then one page of
- * what came to them, unread first, then open, then done, newest first in
- * each; and the counts over every open disposition. One statement: the
- * counts are an index-only scan of dispositions_open_idx. */
+ * what came to them, unread first, then read, then done, newest first in
+ * each; and the counts over every open disposition. One statement.
+ *
+ * Each status is its own branch, and within it each held position its own
+ * LATERAL top-N read newest first from dispositions_inbox_idx: a page costs
+ * (positions x page size) index entries however many done ones pile up. A
+ * branch before the cursor's rank is skipped, the cursor's own continues
+ * after it ($4 rank, $5 epoch microseconds, $6 id), the bound written as
+ * one row comparison so that the index seeks to it. The letters are joined
+ * for the page only. No letter_visible() here: a disposition to a position
+ * the caller holds today is exactly what makes its letter visible to them.
+ * The counts are an index-only scan of dispositions_open_idx. */
+#define INBOX_BRANCH(RANK, STATUS, WANTED)                                                                             \
+    "(SELECT x.d, " #RANK " AS rank FROM held h CROSS JOIN LATERAL ("                                                  \
+    "   SELECT d FROM dispositions d WHERE d.to_position_id = h.position_id AND d.status = '" STATUS "'"               \
+    "     AND (d.created_at, d.id) < ("                                                                               \
+    "       CASE WHEN $4::int = " #RANK " THEN 'epoch'::timestamptz + $5::bigint * interval '1 microsecond'"           \
+    "            ELSE 'infinity'::timestamptz END,"                                                                   \
+    "       CASE WHEN $4::int = " #RANK " THEN $6::bigint ELSE 9223372036854775807 END)"                              \
+    "   ORDER BY d.created_at DESC, d.id DESC LIMIT $7::int + 1) x"                                                    \
+    "  WHERE $3::text IN (" WANTED ") AND ($4::int IS NULL OR $4::int <= " #RANK "))"
+
 static const char INBOX_SQL[] =
     "WITH held AS MATERIALIZED ("
     "  SELECT DISTINCT h.position_id FROM current_position_holders h WHERE h.user_id = $1"
     "), day AS (SELECT coalesce($2::timestamptz, now())::date AS today"
     "), page AS ("
-    "  SELECT d, l, CASE d.status WHEN 'unread' THEN 0 WHEN 'read' THEN 1 ELSE 2 END AS rank,"
-    "    (extract(epoch FROM d.created_at) * 1000000)::bigint AS epoch_us, d.created_at, d.id"
-    "  FROM dispositions d JOIN letters l ON l.id = d.letter_id"
-    "  WHERE d.to_position_id IN (SELECT position_id FROM held)"
-    "    AND CASE $3::text WHEN 'unread' THEN d.status = 'unread' WHEN 'open' THEN d.status <> 'done'"
-    "                      WHEN 'done' THEN d.status = 'done' ELSE true END"
-    "    AND letter_visible(l.id, l.security, l.unit_id, $1)"
-    "    AND ($4::int IS NULL"
-    "         OR CASE d.status WHEN 'unread' THEN 0 WHEN 'read' THEN 1 ELSE 2 END > $4::int"
-    "         OR (CASE d.status WHEN 'unread' THEN 0 WHEN 'read' THEN 1 ELSE 2 END = $4::int"
-    "             AND (d.created_at, d.id) <"
-    "                 ('epoch'::timestamptz + $5::bigint * interval '1 microsecond', $6::bigint)))"
-    "  ORDER BY rank, d.created_at DESC, d.id DESC"
+    "  SELECT b.d, b.rank, (b.d).created_at, (b.d).id,"
+    "    (extract(epoch FROM (b.d).created_at) * 1000000)::bigint AS epoch_us"
+    "  FROM (" INBOX_BRANCH(0, "unread", "'all', 'unread', 'open'") " UNION ALL "
+    INBOX_BRANCH(1, "read", "'all', 'open'") " UNION ALL " INBOX_BRANCH(2, "done", "'all', 'done'") ") b"
+    "  ORDER BY b.rank, (b.d).created_at DESC, (b.d).id DESC"
     "  LIMIT $7::int + 1"
     ")"
     "SELECT"
@@ -115,7 +126,7 @@ static const char INBOX_SQL[] =
     "   WHERE o.to_position_id IN (SELECT position_id FROM held) AND o.status <> 'done')::text AS counts,"
     " (SELECT coalesce(jsonb_agg(jsonb_build_object("
     "      'disposition', disposition_detail_json(p.d, (SELECT today FROM day)),"
-    "      'letter', letter_json(p.l),"
+    "      'letter', (SELECT letter_json(l) FROM letters l WHERE l.id = (p.d).letter_id),"
     "      'cursor', p.rank || '.' || p.epoch_us || '.' || p.id)"
     "    ORDER BY p.rank, p.created_at DESC, p.id DESC), '[]'::jsonb) FROM page p)::text AS result";
 

@@ -34,6 +34,11 @@
 DROP INDEX dispositions_open_deadline_idx;
 CREATE INDEX dispositions_open_idx
     ON dispositions (to_position_id, status, deadline) WHERE status <> 'done';
+-- A page of the inbox: per held position and status, newest first (with
+-- the id that breaks ties), read in index order, a top-N each.
+DROP INDEX dispositions_inbox_idx;
+CREATE INDEX dispositions_inbox_idx
+    ON dispositions (to_position_id, status, created_at DESC, id DESC);
 
 -- ---------------------------------------------------------------------------
 -- The tree stays sound whatever writes it: a forward comes from the
