@@ -3,7 +3,8 @@
 // walikota, whose inbox badge goes up without a reload; the walikota opens
 // it, disposes it to the sekda with two instructions, a note and a deadline,
 // and prints the disposition sheet; the sekda completes with a report; the
-// walikota completes, and the letter is finished with its tree on its page.
+// walikota completes, and the letter is finished with its tree on its page;
+// the front desk routes a letter that was registered without routing.
 //
 //   ESURAT_TEST_URL         base URL of the stack (default http://127.0.0.1:8080)
 //   ESURAT_TEST_PASSWORD    password of the demo users          (required)
@@ -25,6 +26,7 @@ const PASSWORD = process.env.ESURAT_TEST_PASSWORD || '';
 const OUTPUT = path.resolve(process.env.ESURAT_TEST_OUTPUT || path.join(HERE, 'output'));
 
 const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 360, height: 740 };
 const POLL_WAIT_MS = 25_000; // the badge asks every 15 s
 
 const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.toUpperCase();
@@ -89,6 +91,18 @@ function onPage(portal) {
       await page.screenshot({ path: path.join(OUTPUT, name), fullPage: true });
     },
   };
+}
+
+/** On a phone, the page fits its width (no horizontal scrollbar). */
+async function fitsPhone(p, name) {
+  await p.page.setViewportSize(PHONE);
+  try {
+    const width = await p.page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= PHONE.width, `${name}: horizontal scrollbar at ${PHONE.width}px (scrollWidth ${width})`);
+    await p.shot(`${name}-phone.png`);
+  } finally {
+    await p.page.setViewportSize(DESKTOP);
+  }
 }
 
 function assertClean(portal, who) {
@@ -201,6 +215,7 @@ test('(b) the walikota opens it from the inbox and disposes it to the sekda', as
   await w.page.locator('#complete-later').waitFor();
   assert.equal(await w.page.locator('#complete-form').count(), 0);
   await w.shot('dispositions-disposed.png');
+  await fitsPhone(w, 'dispositions-disposed');
 });
 
 test('(c) the walikota prints the disposition sheet', async () => {
@@ -227,6 +242,7 @@ test('(c) the walikota prints the disposition sheet', async () => {
   const sign = await sheet.locator('#sheet-sign').innerText();
   assert.match(sign, /Walikota Pekanbaru/);
   assert.match(sign, /H\. Muhammad Rizal, S\.E\., M\.M\./);
+  await fitsPhone(w, 'disposition-sheet');
   assert.match(sign, /\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) \d{4}/);
 
   await w.page.emulateMedia({ media: 'print' });
@@ -318,7 +334,41 @@ test('(d) the sekda completes with a report, then the walikota, and the letter i
   assert.ok(child.includes(REPORT_SEKDA));
   assert.equal(await tree.locator('.dbranch-overdue').count(), 0);
   await w.shot('dispositions-letter-tree.png');
+  await fitsPhone(w, 'dispositions-letter-tree');
+});
 
+test('(e) the front desk routes a letter registered without routing, from its page', async () => {
+  const u = onPage(desk);
+  await u.signOut();
+  await u.signIn('umum');
+  const subject = `Surat belum diteruskan ${RUN}`;
+  const created = await u.page.evaluate(async (body) => {
+    const r = await fetch('/api/letters', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('esurat.csrf') },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, body: await r.json() };
+  }, { direction: 'in', letter_number: `${LETTER.number}-2`, sender: LETTER.sender, recipient: 'Sekretaris Daerah', subject });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(created.body.status, 'baru');
+  await u.page.goto(`${BASE}/#/surat/${created.body.id}`);
+  await u.heading(subject);
+  const form = u.page.locator('#route-form');
+  await form.waitFor();
+  const options = await form.locator('#route-to option').allTextContents();
+  assert.ok(options.every((t) => /^(Walikota Pekanbaru|Sekretaris Daerah)/.test(t)), `entry points only: ${options}`);
+  const sekda = await form.locator('#route-to option', { hasText: 'Sekretaris Daerah' }).getAttribute('value');
+  await form.locator('#route-to').selectOption(sekda);
+  const sent = u.response(`/api/letters/${created.body.id}/dispositions`, 'POST');
+  await form.getByRole('button', { name: 'Teruskan' }).click();
+  assert.equal((await sent).status(), 201);
+  await u.page.locator('#dispositions .dnode', { hasText: 'Sekretaris Daerah' }).waitFor();
+  assert.equal(await u.page.locator('#route-form').count(), 0, 'routed: the form is gone');
+  assert.equal((await u.page.locator('.page-lead .status').first().textContent()).trim(), 'Didisposisi');
+});
+
+test('(f) no console errors, page errors, failed loads or CSP violations', () => {
   assertClean(leader, 'walikota');
   assertClean(desk, 'umum/sekda');
 });
