@@ -100,12 +100,16 @@ static void add_acting(json_t *detail, json_t *result)
 #define INBOX_BRANCH(RANK, STATUS, WANTED)                                                                             \
     "(SELECT x.d, " #RANK " AS rank FROM held h CROSS JOIN LATERAL ("                                                  \
     "   SELECT d FROM dispositions d WHERE d.to_position_id = h.position_id AND d.status = '" STATUS "'"               \
-    "     AND (d.created_at, d.id) < ("                                                                               \
+    "     AND (d.created_at, d.id) < ("                                                                                \
     "       CASE WHEN $4::int = " #RANK " THEN 'epoch'::timestamptz + $5::bigint * interval '1 microsecond'"           \
-    "            ELSE 'infinity'::timestamptz END,"                                                                   \
-    "       CASE WHEN $4::int = " #RANK " THEN $6::bigint ELSE 9223372036854775807 END)"                              \
+    "            ELSE 'infinity'::timestamptz END,"                                                                    \
+    "       CASE WHEN $4::int = " #RANK " THEN $6::bigint ELSE 9223372036854775807 END)"                               \
     "   ORDER BY d.created_at DESC, d.id DESC LIMIT $7::int + 1) x"                                                    \
     "  WHERE $3::text IN (" WANTED ") AND ($4::int IS NULL OR $4::int <= " #RANK "))"
+
+#define INBOX_UNREAD INBOX_BRANCH(0, "unread", "'all', 'unread', 'open'")
+#define INBOX_READ INBOX_BRANCH(1, "read", "'all', 'open'")
+#define INBOX_DONE INBOX_BRANCH(2, "done", "'all', 'done'")
 
 static const char INBOX_SQL[] =
     "WITH held AS MATERIALIZED ("
@@ -114,8 +118,7 @@ static const char INBOX_SQL[] =
     "), page AS ("
     "  SELECT b.d, b.rank, (b.d).created_at, (b.d).id,"
     "    (extract(epoch FROM (b.d).created_at) * 1000000)::bigint AS epoch_us"
-    "  FROM (" INBOX_BRANCH(0, "unread", "'all', 'unread', 'open'") " UNION ALL "
-    INBOX_BRANCH(1, "read", "'all', 'open'") " UNION ALL " INBOX_BRANCH(2, "done", "'all', 'done'") ") b"
+    "  FROM (" INBOX_UNREAD " UNION ALL " INBOX_READ " UNION ALL " INBOX_DONE ") b"
     "  ORDER BY b.rank, (b.d).created_at DESC, (b.d).id DESC"
     "  LIMIT $7::int + 1"
     ")"
@@ -295,8 +298,7 @@ static bool read_recipients(request_t *req, json_t *body, const char **out)
 static bool instruction_code_valid(const char *s)
 {
     size_t n = strlen(s);
-    return n >= 1 && n <= 64 && s[0] >= 'a' && s[0] <= 'z' &&
-           strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+    return n >= 1 && n <= 64 && s[0] >= 'a' && s[0] <= 'z' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
 /* "instructions": 0..MAX_INSTRUCTIONS codes, as "{ketahui,hadiri}" (the
@@ -350,8 +352,8 @@ void dispositions_create(request_t *req)
         return;
     if (!req_begin(req))
         return;
-    const char *params[] = {user_id_text(req), letter_id, parent_id, to, instructions, note, deadline,
-                            clock_test_now()};
+    const char *params[] = {user_id_text(req), letter_id, parent_id, to,
+                            instructions,      note,      deadline,  clock_test_now()};
     json_t *result = sql_json(req, CREATE_SQL, 8, params);
     if (!result || refused(req, result))
         return;
@@ -361,12 +363,11 @@ void dispositions_create(request_t *req)
     json_array_foreach(items, i, item)
     {
         json_t *to_position = json_object_get(item, "to_position");
-        json_t *detail = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "letter_id", member(item, "letter_id"),
-                                   "parent_id", member(result, "parent_id"), "from_position_id",
-                                   member(result, "from_position_id"), "to_position_id", member(to_position, "id"),
-                                   "to_position", member(to_position, "title"), "instructions",
-                                   member(item, "instructions"), "note", member(item, "note"), "deadline",
-                                   member(item, "deadline"));
+        json_t *detail = json_pack(
+            "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "letter_id", member(item, "letter_id"), "parent_id",
+            member(result, "parent_id"), "from_position_id", member(result, "from_position_id"), "to_position_id",
+            member(to_position, "id"), "to_position", member(to_position, "title"), "instructions",
+            member(item, "instructions"), "note", member(item, "note"), "deadline", member(item, "deadline"));
         if (detail)
             add_acting(detail, result);
         const char *id = arena_printf(req->arena, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
@@ -432,7 +433,8 @@ void dispositions_complete(request_t *req)
     if (!body)
         return;
     const char *report;
-    if (!v_known_fields(req, body, known) || !v_text(req, body, "report", MAX_REPORT, V_REQUIRED | V_MULTILINE, &report))
+    if (!v_known_fields(req, body, known) ||
+        !v_text(req, body, "report", MAX_REPORT, V_REQUIRED | V_MULTILINE, &report))
         return;
     if (!req_begin(req))
         return;
@@ -451,9 +453,8 @@ void dispositions_complete(request_t *req)
     if (json_is_true(json_object_get(result, "letter_finished"))) {
         /* The last open branch closed: the letter is done. */
         const char *lid = arena_printf(req->arena, "%lld", (long long)json_integer_value(letter_id));
-        json_t *finish =
-            json_pack("{s:O, s:s, s:I}", "letter_id", letter_id, "status", "selesai", "disposition_id",
-                      (json_int_t)atoll(id));
+        json_t *finish = json_pack("{s:O, s:s, s:I}", "letter_id", letter_id, "status", "selesai", "disposition_id",
+                                   (json_int_t)atoll(id));
         if (!req_audit(req, NULL, "letter.finish", "letter", lid, finish))
             return;
     }

@@ -51,8 +51,7 @@ void instructions_list(request_t *req)
 static bool code_valid(const char *s)
 {
     size_t n = strlen(s);
-    return n >= 1 && n <= 64 && s[0] >= 'a' && s[0] <= 'z' &&
-           strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+    return n >= 1 && n <= 64 && s[0] >= 'a' && s[0] <= 'z' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
 /* "sort_order": an integer 0..MAX_SORT_ORDER, as text, or NULL. */
@@ -154,8 +153,9 @@ void instructions_patch(request_t *req)
     if (label && strcmp(label, old_label) != 0)
         json_object_set_new(changes, "label", json_pack("{s:s, s:s}", "old", old_label, "new", label));
     if (sort_order && strcmp(sort_order, old_order) != 0)
-        json_object_set_new(changes, "sort_order", json_pack("{s:I, s:I}", "old", (json_int_t)atoll(old_order), "new",
-                                                             (json_int_t)atoll(sort_order)));
+        json_object_set_new(
+            changes, "sort_order",
+            json_pack("{s:I, s:I}", "old", (json_int_t)atoll(old_order), "new", (json_int_t)atoll(sort_order)));
     if (active && (strcmp(active, "true") == 0) != old_active)
         json_object_set_new(changes, "active", json_pack("{s:b, s:b}", "old", old_active, "new", !old_active));
     if (json_object_size(changes) == 0) {
