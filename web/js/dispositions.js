@@ -51,6 +51,13 @@ export function instructionLabels(list) {
 
 // ---- positions ------------------------------------------------------------
 
+/** Who sent a routing (a disposition without from_position): the registry
+ * of the letter's unit. */
+export function registryLabel(letter) {
+  const unit = letter && letter.unit && letter.unit.name ? text(letter.unit.name) : '';
+  return unit ? `Registrasi ${unit}` : 'Registrasi surat';
+}
+
 /** '' for none; the title of a position object. */
 export function positionTitle(p) {
   return p && typeof p === 'object' ? text(p.title) : '';
@@ -110,7 +117,7 @@ function treeNode(node, ctx) {
   const late = branchOverdue(node);
   const status = text(node.status);
   const instructions = Array.isArray(node.instructions) ? node.instructions.map((c) => ctx.labels.get(c) || text(c)) : [];
-  const from = node.from_position ? positionTitle(node.from_position) : 'Bagian Umum (registrasi)';
+  const from = node.from_position ? positionTitle(node.from_position) : ctx.registry;
   const sender = personName(node.created_by);
   const id = text(node.id);
 
@@ -163,9 +170,11 @@ function treeNode(node, ctx) {
  *   nodes        roots (API: letter.dispositions, or a disposition's children)
  *   instructions list from loadInstructions()
  *   user         the signed-in user (its positions mark what is theirs)
+ *   letter       the letter (its unit names the registry that routed it)
  */
-export function renderTree(nodes, { instructions = [], user = null } = {}) {
+export function renderTree(nodes, { instructions = [], user = null, letter = null } = {}) {
   const ctx = {
+    registry: registryLabel(letter),
     labels: instructionLabels(instructions),
     mine: new Set((user && user.positions ? user.positions : []).map((p) => String(p.id))),
   };

@@ -9,7 +9,7 @@ import { h, append, setText } from '../dom.js';
 import { field, setFieldError } from '../forms.js';
 import {
   DISPOSITION_STATUS, branchOverdue, loadInstructions, instructionLabels, positionTitle, positionsBelow,
-  refreshInboxCounts, renderTree,
+  refreshInboxCounts, registryLabel, renderTree,
 } from '../dispositions.js';
 import {
   SECURITY_LABELS, STATUS_LABELS, URGENCY_LABELS, agendaLabel, formatDate, formatDateTime, label, text, todayIso,
@@ -257,7 +257,7 @@ export async function renderDisposition(view, { params, signal, user, navigate }
     { class: 'card', 'aria-labelledby': 'disposition-card-title', id: 'disposition-card' },
     h('h2', { class: 'card-title', id: 'disposition-card-title' }, 'Disposisi'),
     detailsList([
-      ['Dari', d.from_position ? `${positionTitle(d.from_position)}${d.created_by ? ` (${text(d.created_by.name)})` : ''}` : 'Bagian Umum (registrasi)'],
+      ['Dari', d.from_position ? `${positionTitle(d.from_position)}${d.created_by ? ` (${text(d.created_by.name)})` : ''}` : registryLabel(letter)],
       ['Kepada', positionTitle(d.to_position)],
       ['Tanggal', formatDateTime(d.created_at)],
       ['Instruksi', instr.join('; ') || '—'],
@@ -285,7 +285,7 @@ export async function renderDisposition(view, { params, signal, user, navigate }
       'section',
       { class: ['card', branchOverdue({ children }) && 'card-overdue'], 'aria-labelledby': 'forwarded-title' },
       h('h2', { class: 'card-title', id: 'forwarded-title' }, 'Diteruskan'),
-      renderTree(children, { instructions, user }),
+      renderTree(children, { instructions, user, letter }),
     )
     : null;
 

@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { h, append, replace, setText } from '../dom.js';
 import {
-  DISPOSITION_STATUS, instructionLabels, loadInstructions, positionTitle, refreshInboxCounts,
+  DISPOSITION_STATUS, instructionLabels, loadInstructions, positionTitle, refreshInboxCounts, registryLabel,
 } from '../dispositions.js';
 import { SECURITY_LABELS, agendaLabel, formatDate, formatDateTime, label, text } from '../format.js';
 
@@ -29,7 +29,7 @@ function inboxItem(item, labels) {
   const letter = item.letter || {};
   const status = text(d.status);
   const instructions = Array.isArray(d.instructions) ? d.instructions.map((c) => labels.get(c) || text(c)) : [];
-  const from = d.from_position ? positionTitle(d.from_position) : 'Bagian Umum (registrasi)';
+  const from = d.from_position ? positionTitle(d.from_position) : registryLabel(letter);
   return h(
     'li',
     { class: ['inbox-item', `inbox-${status}`, d.overdue === true && 'inbox-overdue'], dataset: { dispositionId: text(d.id) } },

@@ -318,7 +318,7 @@ export async function renderLetter(view, { params, signal, user, navigate }) {
       { class: ['card', late && 'card-overdue'], 'aria-labelledby': 'dispositions-title', id: 'dispositions' },
       h('h2', { class: 'card-title', id: 'dispositions-title' }, 'Alur Disposisi'),
       late ? h('p', { class: 'alert overdue-alert' }, 'Ada disposisi yang lewat batas waktu (ditandai merah).') : null,
-      tree.length ? renderTree(tree, { instructions, user }) : h('p', { class: 'hint' }, 'Surat ini belum diteruskan.'),
+      tree.length ? renderTree(tree, { instructions, user, letter }) : h('p', { class: 'hint' }, 'Surat ini belum diteruskan.'),
       routable(letter, user) ? await routeForm(letter, { signal, navigate }) : null,
     )
     : null;
