@@ -163,16 +163,21 @@ bool db_ready(db_t *db)
     if (db->conn && PQstatus(db->conn) == CONNECTION_OK && !db->broken) {
         /* An idle connection has nothing to read but notifications. Any
          * other input is the server's goodbye (restart, idle kill), perhaps
-         * without the EOF yet: reconnect rather than fail the next query. */
-        struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
-        if (p.fd >= 0 && poll(&p, 1, 0) == 0) {
-            /* Some may have come with the last results. */
-            db_deliver_notifies(db);
-            return true;
+         * without the EOF yet: reconnect rather than fail the next query.
+         * A notification can arrive just before a goodbye, so after taking
+         * notifications look again (a few times, as more may follow). */
+        for (int round = 0; round < 4; round++) {
+            struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
+            if (p.fd < 0)
+                break;
+            if (poll(&p, 1, 0) == 0) {
+                /* Some may have come with the last results. */
+                db_deliver_notifies(db);
+                return true;
+            }
+            if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK || !db_deliver_notifies(db))
+                break;
         }
-        bool notified = p.fd >= 0 && PQconsumeInput(db->conn) && db_deliver_notifies(db);
-        if (notified && PQstatus(db->conn) == CONNECTION_OK)
-            return true;
         log_warn("database connection lost; reconnecting");
     }
     return db_connect(db);

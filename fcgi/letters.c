@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "numbering.h"
 #include "track.h"
@@ -24,23 +25,6 @@
 const char *const letters_list_params[] = {"direction", "number", "sender", "classification", "from",
                                            "to",        "status", "limit",  "cursor",         NULL};
 const char *const numbering_preview_params[] = {"unit_id", "classification", "security", NULL};
-
-/* ESURAT_TEST_NOW, or NULL: the clock for agenda years and {tahun}/{bulan}
- * (see letters.h). Passed to SQL as $n::timestamptz, NULL meaning now(). */
-static const char *test_now(void)
-{
-    static bool read;
-    static const char *value;
-    if (!read) {
-        value = getenv("ESURAT_TEST_NOW");
-        if (value && !*value)
-            value = NULL;
-        if (value)
-            log_warn("ESURAT_TEST_NOW=%s: the registry's clock is a test clock", value);
-        read = true;
-    }
-    return value;
-}
 
 static void pqclear_cleanup(void *res)
 {
@@ -243,7 +227,7 @@ static reg_result_t register_once(request_t *req, const letter_input_t *in, cons
     char code[TRACKING_CODE_LEN + 1];
     const char *tracking = NULL;
     if (out) {
-        const char *take[] = {unit->unit_id, in->direction, test_now()};
+        const char *take[] = {unit->unit_id, in->direction, clock_test_now()};
         PGresult *res = req_sql(req, TAKE_NUMBER_SQL, 3, take);
         if (!res)
             return REG_REPLIED;
@@ -273,7 +257,7 @@ static reg_result_t register_once(request_t *req, const letter_input_t *in, cons
                             in->to_position_id,
                             tracking,
                             user_id,
-                            test_now()};
+                            clock_test_now()};
     PGresult *res = sql_try(req, INSERT_LETTER_SQL, 17, params);
     if (!res) {
         if (unique_violation(req, "tracking_code")) {
@@ -390,7 +374,7 @@ void numbering_preview(request_t *req)
         query_fail(req, "classification", "no such code");
         return;
     }
-    const char *params[] = {unit.unit_id, test_now()};
+    const char *params[] = {unit.unit_id, clock_test_now()};
     PGresult *res = req_sql(req, PREVIEW_SQL, 2, params);
     if (!res)
         return;
@@ -551,15 +535,20 @@ void letters_list(request_t *req)
 /* ------------------------------------------------------------------------
  * GET /api/letters/{id} */
 
-/* The letter's page as JSON (scans, dispositions, history), kept in
- * letter_docs by sql/009_letter_docs.sql: one row looked up by key; no row
- * when the letter does not exist or the caller may not see it, a NULL doc
- * when it is to be built (LETTER_DOC_FILL_SQL). Visibility is spelled out
- * for the common case so that most reads call no function. */
-static const char GET_SQL[] = "SELECT d.security, d.doc AS letter FROM letter_docs d "
-                              "WHERE d.letter_id = $1 AND (d.security IN ('biasa', 'terbatas') OR "
-                              "letter_visible(d.letter_id, d.security, d.unit_id, $2))";
-static const char LETTER_DOC_FILL_SQL[] = "SELECT letter_doc_fill($1) AS letter";
+/* The letter's page as JSON (scans, disposition tree with overdue branches
+ * as of today ($3, the test clock), history), kept in letter_docs by
+ * sql/009_letter_docs.sql: one row looked up by key; no row when the letter
+ * does not exist or the caller may not see it, a NULL doc when it is to be
+ * built (LETTER_DOC_FILL_SQL). Visibility is spelled out for the common
+ * case so that most reads call no function. */
+static const char GET_SQL[] =
+    "SELECT d.security, CASE WHEN d.doc_date = coalesce($3::timestamptz, now())::date"
+    "  AND d.doc_generation = (SELECT generation FROM letter_docs_generation) THEN d.doc END AS letter "
+    "FROM letter_docs d "
+    "WHERE d.letter_id = $1 AND (d.security IN ('biasa', 'terbatas') OR "
+    "letter_visible(d.letter_id, d.security, d.unit_id, $2))";
+static const char LETTER_DOC_FILL_SQL[] =
+    "SELECT letter_doc_fill($1, coalesce($2::timestamptz, now())::date) AS letter";
 
 static void reply_no_letter(request_t *req)
 {
@@ -574,8 +563,8 @@ static bool confidential(const char *security)
 void letters_get(request_t *req)
 {
     const char *letter_id = req->args[0];
-    const char *params[] = {letter_id, user_id_text(req)};
-    PGresult *res = req_sql(req, GET_SQL, 2, params);
+    const char *params[] = {letter_id, user_id_text(req), clock_test_now()};
+    PGresult *res = req_sql(req, GET_SQL, 3, params);
     if (!res)
         return;
     if (PQntuples(res) != 1) {
@@ -584,8 +573,8 @@ void letters_get(request_t *req)
     }
     const char *security = db_get(res, 0, "security");
     if (!db_get(res, 0, "letter")) {
-        const char *fill_params[] = {letter_id};
-        PGresult *built = req_sql(req, LETTER_DOC_FILL_SQL, 1, fill_params);
+        const char *fill_params[] = {letter_id, clock_test_now()};
+        PGresult *built = req_sql(req, LETTER_DOC_FILL_SQL, 2, fill_params);
         if (!built)
             return;
         if (PQntuples(built) != 1 || !db_get(built, 0, "letter")) {

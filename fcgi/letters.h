@@ -5,8 +5,9 @@
  *
  * Test hook: when the environment variable ESURAT_TEST_NOW holds a
  * timestamp ("2015-12-31T23:59:59+07:00"), it replaces now() for the
- * agenda year and the {tahun}/{bulan} of outgoing numbers. Read once per
- * process; for tests only (tests/integration/test_letters.py). */
+ * agenda year, the {tahun}/{bulan} of outgoing numbers and the overdue
+ * marks of the disposition tree (clock.h). For tests only
+ * (tests/integration/test_letters.py). */
 #ifndef ESURAT_LETTERS_H
 #define ESURAT_LETTERS_H
 

@@ -24,10 +24,6 @@ static const char CLASSIFICATIONS_SQL[] =
     "FROM classifications c "
     "WHERE c.code LIKE replace(replace(replace($1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'";
 
-static const char INSTRUCTIONS_SQL[] =
-    "SELECT coalesce(json_agg(json_build_object('code', code, 'label', label)"
-    "  ORDER BY sort_order, code), '[]')::text AS list FROM instructions WHERE active";
-
 static void reply_list(request_t *req, const char *sql, int n, const char *const *params)
 {
     PGresult *res = req_sql(req, sql, n, params);
@@ -49,9 +45,4 @@ void classifications_list(request_t *req)
     }
     const char *params[] = {prefix ? prefix : ""};
     reply_list(req, CLASSIFICATIONS_SQL, 1, params);
-}
-
-void instructions_list(request_t *req)
-{
-    reply_list(req, INSTRUCTIONS_SQL, 0, NULL);
 }

@@ -1,7 +1,9 @@
 #include "routes.h"
 
 #include "auth.h"
+#include "dispositions.h"
 #include "health.h"
+#include "instructions.h"
 #include "letters.h"
 #include "organisation.h"
 #include "scans.h"
@@ -25,10 +27,18 @@ const route_t routes[] = {
     {"/api/track/{code}", METHOD_GET, ROLE_PUBLIC, NULL, track_get},
     {"/api/positions", METHOD_GET, ROLE_SIGNED_IN, NULL, positions_list},
     {"/api/classifications", METHOD_GET, ROLE_SIGNED_IN, classification_params, classifications_list},
-    {"/api/instructions", METHOD_GET, ROLE_SIGNED_IN, NULL, instructions_list},
+    {"/api/instructions", METHOD_GET, ROLE_SIGNED_IN, instructions_list_params, instructions_list},
+    {"/api/instructions", METHOD_POST, ROLE_ADMIN, NULL, instructions_create},
+    {"/api/instructions/{code}", METHOD_PATCH, ROLE_ADMIN, NULL, instructions_patch},
     {"/api/letters/{id}/scans", METHOD_POST, ROLE_FRONT_DESK | ROLE_OFFICIAL, NULL, scans_upload},
     {"/api/scans/{id}/file", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_file},
     {"/api/scans/{id}/text", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_text},
+    /* Dispositions: the rights are the positions one holds, decided in SQL. */
+    {"/api/inbox", METHOD_GET, ROLE_SIGNED_IN, inbox_params, inbox_list},
+    {"/api/inbox/counts", METHOD_GET, ROLE_SIGNED_IN, NULL, inbox_counts},
+    {"/api/letters/{id}/dispositions", METHOD_POST, ROLE_SIGNED_IN, NULL, dispositions_create},
+    {"/api/dispositions/{id}", METHOD_GET, ROLE_SIGNED_IN, NULL, dispositions_get},
+    {"/api/dispositions/{id}/complete", METHOD_POST, ROLE_SIGNED_IN, NULL, dispositions_complete},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

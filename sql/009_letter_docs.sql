@@ -17,6 +17,16 @@
 --     skips the store rather than wait).
 -- A transaction bumps a row once: later changes in the same transaction
 -- are invisible to others until it commits, like the first.
+--
+-- Two things a document shows change without touching its letter:
+--   * the day: overdue branches, and who holds a position today (acting
+--     appointments have dates); a document serves the day it was built
+--     for (doc_date);
+--   * names and rules shown on every page (users, positions, units, their
+--     holders, the instructions' order): an admin's change there bumps one
+--     generation for all documents, and a document built under an older
+--     generation is built again. A reader stores the generation it read
+--     before building, so a change racing with it only costs a rebuild.
 
 -- security and unit_id are copies of the letter's, so that a read, which
 -- needs them to decide who may see the letter, touches this table alone.
@@ -25,8 +35,16 @@ CREATE TABLE letter_docs (
     security  text NOT NULL,
     unit_id   bigint NOT NULL,
     revision  bigint NOT NULL DEFAULT 1,
-    doc       text NULL -- NULL: to be built by the next reader
+    doc       text NULL, -- NULL: to be built by the next reader
+    doc_date  date NULL, -- the day doc was built for
+    doc_generation bigint NULL
 );
+
+CREATE TABLE letter_docs_generation (
+    id         integer PRIMARY KEY CHECK (id = 1),
+    generation bigint NOT NULL
+);
+INSERT INTO letter_docs_generation VALUES (1, 1);
 
 INSERT INTO letter_docs (letter_id, security, unit_id) SELECT id, security, unit_id FROM letters;
 
@@ -49,8 +67,9 @@ BEGIN
 END
 $$;
 
--- The document as API.md shows it, built from the current snapshot.
-CREATE FUNCTION letter_doc_build(p_letter_id bigint) RETURNS text
+-- The document as API.md shows it, built from the current snapshot, with
+-- overdue dispositions as of p_today.
+CREATE FUNCTION letter_doc_build(p_letter_id bigint, p_today date) RETURNS text
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
@@ -62,8 +81,7 @@ BEGIN
                         ORDER BY s.id), '[]'::jsonb)
                     FROM scans s LEFT JOIN ocr_jobs j ON j.scan_id = s.id
                    WHERE s.letter_id = l.id),
-        'dispositions', (SELECT coalesce(jsonb_agg(disposition_json(d) ORDER BY d.id), '[]'::jsonb)
-                           FROM dispositions d WHERE d.letter_id = l.id),
+        'dispositions', disposition_tree_json(l.id, p_today),
         'history', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                         'at', h.at, 'action', h.action,
                         'user', CASE WHEN u.id IS NOT NULL
@@ -76,26 +94,29 @@ BEGIN
 END
 $$;
 
--- The document of p_letter_id, built now and kept unless something changed
--- it meanwhile. The caller has checked that the reader may see the letter.
-CREATE FUNCTION letter_doc_fill(p_letter_id bigint) RETURNS text
+-- The document of p_letter_id for p_today, built now and kept unless
+-- something changed it meanwhile. The caller has checked that the reader
+-- may see the letter.
+CREATE FUNCTION letter_doc_fill(p_letter_id bigint, p_today date) RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     v_revision bigint;
+    v_generation bigint;
     v_doc text;
 BEGIN
-    SELECT revision INTO v_revision FROM letter_docs WHERE letter_id = p_letter_id;
-    v_doc := letter_doc_build(p_letter_id);
+    SELECT d.revision, g.generation INTO v_revision, v_generation
+      FROM letter_docs d, letter_docs_generation g WHERE d.letter_id = p_letter_id;
+    v_doc := letter_doc_build(p_letter_id, p_today);
     IF v_revision IS NULL OR v_doc IS NULL THEN
         RETURN v_doc;
     END IF;
     -- A cache row lost in a crash is rebuilt by the next reader: its
     -- commit need not wait for the disk.
     PERFORM set_config('synchronous_commit', 'off', true);
-    UPDATE letter_docs SET doc = v_doc
+    UPDATE letter_docs SET doc = v_doc, doc_date = p_today, doc_generation = v_generation
      WHERE letter_id = (SELECT letter_id FROM letter_docs
-                         WHERE letter_id = p_letter_id AND revision = v_revision AND doc IS NULL
+                         WHERE letter_id = p_letter_id AND revision = v_revision
                            FOR UPDATE SKIP LOCKED);
     RETURN v_doc;
 END
@@ -145,20 +166,23 @@ CREATE TRIGGER audit_log_doc AFTER INSERT ON audit_log
     FOR EACH ROW WHEN (NEW.object_type = 'letter' OR NEW.detail ? 'letter_id')
     EXECUTE FUNCTION letter_doc_changed();
 
--- Names shown in every document (users in the history, positions and units
--- in dispositions) change rarely, by an admin: drop every document then.
+-- Names and rules shown in every document change rarely, by an admin.
 CREATE FUNCTION letter_docs_invalidate_all() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE letter_docs SET revision = revision + 1, doc = NULL;
+    UPDATE letter_docs_generation SET generation = generation + 1;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER users_docs AFTER UPDATE OF name ON users
     FOR EACH STATEMENT EXECUTE FUNCTION letter_docs_invalidate_all();
-CREATE TRIGGER positions_docs AFTER UPDATE OF title, unit_id ON positions
+CREATE TRIGGER positions_docs AFTER INSERT OR UPDATE OR DELETE ON positions
     FOR EACH STATEMENT EXECUTE FUNCTION letter_docs_invalidate_all();
-CREATE TRIGGER units_docs AFTER UPDATE OF code, name ON units
+CREATE TRIGGER units_docs AFTER INSERT OR UPDATE OR DELETE ON units
+    FOR EACH STATEMENT EXECUTE FUNCTION letter_docs_invalidate_all();
+CREATE TRIGGER position_holders_docs AFTER INSERT OR UPDATE OR DELETE ON position_holders
+    FOR EACH STATEMENT EXECUTE FUNCTION letter_docs_invalidate_all();
+CREATE TRIGGER instructions_docs AFTER INSERT OR UPDATE OR DELETE ON instructions
     FOR EACH STATEMENT EXECUTE FUNCTION letter_docs_invalidate_all();
 
 -- Sessions: each esurat-fcgi worker remembers for a moment the sessions it

@@ -144,6 +144,35 @@ class FaultTest(unittest.TestCase):
         self.stack.wait_health(15)
 
     # ------------------------------------------------------------ (d)
+    def test_postgres_restart_with_notifications_pending(self):
+        """A worker whose idle connection holds a notification (the session
+        cache listens on esurat_sessions) and then PostgreSQL's goodbye must
+        reconnect, not answer its next request 503."""
+        self.stack.psql("NOTIFY esurat_sessions, 'test'")
+        self.stack.stop_pg()
+        self.stack.start_pg()
+        # Ready for psql before any HTTP request reaches a worker.
+        self.assertTrue(wait_for(lambda: self._psql_ok(), 10, 0.1), "PostgreSQL did not come back")
+        results, lock = [], threading.Lock()
+
+        def one():
+            r = self.stack.session().get("/api/health")
+            with lock:
+                results.append(r.status)
+
+        threads = [threading.Thread(target=one) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(results, [200] * 8)
+
+    def _psql_ok(self):
+        try:
+            return self.stack.psql("SELECT 1") == "1"
+        except Exception:
+            return False
+
     def test_reload_under_load(self):
         master = self.stack.fcgi_master_pid()
         before = self.stack.fcgi_worker_pids()

@@ -16,6 +16,11 @@ import { renderRegister } from './pages/register.js';
 import { renderLetters } from './pages/letters.js';
 import { renderLetter } from './pages/letter.js';
 import { renderTrack } from './pages/track.js';
+import { renderInbox } from './pages/inbox.js';
+import { renderDisposition } from './pages/disposition.js';
+import { renderSheet } from './pages/sheet.js';
+import { renderInstructions } from './pages/instructions.js';
+import { inboxBadge, startInboxPolling, stopInboxPolling } from './dispositions.js';
 
 const APP_NAME = 'e-Surat';
 
@@ -45,6 +50,7 @@ const LOGIN_MESSAGES = {
  *   title  document title and default heading
  *   nav    label in the main menu (leave out for pages not in the menu)
  *   roles  optional list; the user needs one of them to see the page
+ *   holder true: for users who hold a position (or officials)
  *   public true: also shown without login (in the public frame, ctx.user null)
  * The first match wins: fixed paths go before `:name` patterns.
  */
@@ -53,6 +59,10 @@ export const routes = [
   { path: '/surat/baru', title: 'Registrasi Surat', nav: 'Registrasi Surat', roles: ['front_desk'], render: renderRegister },
   { path: '/surat', title: 'Daftar Surat', nav: 'Daftar Surat', render: renderLetters },
   { path: '/surat/:id', title: 'Surat', render: renderLetter },
+  { path: '/kotak-masuk', title: 'Kotak Masuk', nav: 'Kotak Masuk', holder: true, render: renderInbox },
+  { path: '/disposisi/:id', title: 'Disposisi', render: renderDisposition },
+  { path: '/lembar/:id', title: 'Lembar Disposisi', render: renderSheet },
+  { path: '/admin/instruksi', title: 'Instruksi Disposisi', nav: 'Instruksi Disposisi', roles: ['admin'], render: renderInstructions },
   { path: '/lacak', title: 'Lacak Surat', nav: 'Lacak Surat', public: true, render: renderTrack },
 ];
 
@@ -118,8 +128,14 @@ export function navigate(path) {
   else window.location.hash = target;
 }
 
+/** Whether the user receives dispositions: holds a position, or is an official. */
+function isHolder(user) {
+  return Boolean(user) && (user.positions.length > 0 || user.roles.includes('official'));
+}
+
 function allowed(route, user) {
   if (!user) return Boolean(route.public);
+  if (route.holder && !isHolder(user)) return false;
   return !route.roles || route.roles.some((r) => user.roles.includes(r));
 }
 
@@ -184,6 +200,7 @@ function showLogin({ error = '', notice = '' } = {}) {
   if (renderController) renderController.abort();
   renderController = null;
   currentUser = null;
+  stopInboxPolling();
   // Nothing of the previous user stays in the document.
   setText(byId('user-name'), '');
   setText(byId('user-roles'), '');
@@ -215,6 +232,7 @@ function enterShell(rawUser) {
   positions.hidden = currentUser.positions.length === 0;
 
   buildNav();
+  if (isHolder(currentUser)) startInboxPolling();
   showOnly('shell');
   renderRoute({ focus: true });
 }
@@ -225,7 +243,16 @@ function buildNav() {
     list,
     routes
       .filter((r) => r.nav && allowed(r, currentUser))
-      .map((r) => h('li', {}, h('a', { href: `#${r.path}`, class: 'sidenav-link', dataset: { path: r.path } }, r.nav))),
+      .map((r) => h(
+        'li',
+        {},
+        h(
+          'a',
+          { href: `#${r.path}`, class: 'sidenav-link', dataset: { path: r.path } },
+          r.nav,
+          r.path === '/kotak-masuk' ? [' ', inboxBadge()] : null,
+        ),
+      )),
   );
 }
 

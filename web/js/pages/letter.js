@@ -1,10 +1,12 @@
 // #/surat/:id — one letter: metadata, its scans shown in the browser (images
-// as <img>, PDFs in an <iframe>), the OCR status of each scan, the routing
-// (dispositions) and the history from the audit log.
+// as <img>, PDFs in an <iframe>), the OCR status of each scan, the
+// disposition tree (overdue branches marked; the front desk routes a letter
+// not yet routed) and the history from the audit log.
 
 import * as api from '../api.js';
 import { h, append, replace, setText } from '../dom.js';
 import { SCAN_TYPES, scanPicker } from '../scans.js';
+import { branchOverdue, loadInstructions, refreshInboxCounts, renderTree } from '../dispositions.js';
 import {
   DIRECTION_LABELS, OCR_LABELS, SECURITY_LABELS, STATUS_LABELS, URGENCY_LABELS,
   agendaLabel, formatBytes, formatDate, formatDateTime, label, text,
@@ -25,6 +27,7 @@ const ACTION_LABELS = {
   'disposition.create': 'Disposisi dibuat',
   'disposition.read': 'Disposisi dibaca',
   'disposition.complete': 'Disposisi diselesaikan',
+  'letter.finish': 'Surat selesai',
 };
 const VERB_LABELS = {
   register: 'Diregistrasi',
@@ -84,6 +87,8 @@ function historyDetail(row) {
   const name = d.original_name || d.file_name || d.name;
   if (typeof name === 'string' && name) parts.push(name);
   if (typeof d.to_position === 'string') parts.push(`kepada ${d.to_position}`);
+  if (d.acting === 'plt' || d.acting === 'plh') parts.push(`sebagai ${d.acting === 'plt' ? 'Plt.' : 'Plh.'}`);
+  if (typeof d.report === 'string' && d.report) parts.push(`laporan: ${d.report}`);
   return parts.join('; ');
 }
 
@@ -95,17 +100,6 @@ function actorName(row) {
   }
   if (typeof row.user_name === 'string') return row.user_name;
   return '';
-}
-
-function positionName(p) {
-  if (!p) return '';
-  if (typeof p === 'string') return p;
-  if (typeof p === 'object') {
-    const title = text(p.title);
-    const holder = p.holder && p.holder.name ? ` (${text(p.holder.name)})` : '';
-    return title + holder;
-  }
-  return text(p);
 }
 
 function scanFileUrl(scan) {
@@ -202,46 +196,46 @@ async function watchOcr(items, signal) {
   }
 }
 
-/**
- * Dispositions in tree order with their depth: from a flat list with
- * parent_id (as the API gives them) or from nested `children`.
- */
-function flattenDispositions(list) {
-  if (!Array.isArray(list)) return [];
-  const all = [];
-  const walk = (items) => {
-    for (const d of items) {
-      if (!d || typeof d !== 'object') continue;
-      all.push(d);
-      if (Array.isArray(d.children)) walk(d.children);
-    }
-  };
-  walk(list);
-  const ids = new Set(all.map((d) => String(d.id)));
-  const kids = new Map();
-  const roots = [];
-  for (const d of all) {
-    const parent = d.parent_id === null || d.parent_id === undefined ? null : String(d.parent_id);
-    if (parent !== null && ids.has(parent)) {
-      if (!kids.has(parent)) kids.set(parent, []);
-      kids.get(parent).push(d);
-    } else {
-      roots.push(d);
-    }
-  }
-  const out = [];
-  const seen = new Set();
-  const visit = (d, depth) => {
-    if (seen.has(d)) return;
-    seen.add(d);
-    out.push({ d, depth });
-    for (const k of kids.get(String(d.id)) || []) visit(k, depth + 1);
-  };
-  roots.forEach((d) => visit(d, 0));
-  return out;
+/** Whether the user may route the letter to the leaders from this page: the
+ * front desk, while nobody has it yet (the API decides in the end). */
+function routable(letter, user) {
+  return user.roles.includes('front_desk') && letter.status === 'baru';
 }
 
-const DISPOSITION_STATUS = { unread: 'Belum dibaca', read: 'Dibaca', done: 'Selesai' };
+/** The front desk's form: route the letter to an entry point (the leaders). */
+async function routeForm(letter, { signal, navigate }) {
+  const positions = await api.get('/api/positions', { signal }).catch(() => []);
+  const entries = (Array.isArray(positions) ? positions : []).filter((p) => p && p.is_entry_point);
+  const select = h(
+    'select',
+    { id: 'route-to', name: 'to' },
+    entries.map((p) => h('option', { value: text(p.id) }, `${text(p.title)}${p.holder && p.holder.name ? ` (${text(p.holder.name)})` : ''}`)),
+  );
+  const status = h('p', { class: 'field-error', role: 'alert', id: 'route-error' });
+  const button = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Teruskan');
+  const form = h(
+    'form',
+    { class: 'route-form', id: 'route-form', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'route-to' }, 'Teruskan kepada pimpinan'), select),
+    status,
+    h('div', { class: 'form-actions' }, button),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    setText(status, '');
+    button.disabled = true;
+    try {
+      await api.post(`/api/letters/${encodeURIComponent(letter.id)}/dispositions`, { to: [Number(select.value)] }, { signal });
+      refreshInboxCounts();
+      navigate(`/surat/${encodeURIComponent(letter.id)}`);
+    } catch (err) {
+      if (!(err && err.name === 'AbortError')) setText(status, api.errorMessage(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
 
 export async function renderLetter(view, { params, signal, user, navigate }) {
   let letter;
@@ -314,25 +308,21 @@ export async function renderLetter(view, { params, signal, user, navigate }) {
     append(scanSection, picker.element, h('div', { class: 'form-actions' }, btn, status));
   }
 
-  const dispositions = flattenDispositions(letter.dispositions);
-  const dispositionSection = dispositions.length
+  const tree = Array.isArray(letter.dispositions) ? letter.dispositions.filter((d) => d && typeof d === 'object') : [];
+  const instructions = tree.length ? await loadInstructions().catch(() => []) : [];
+  if (signal.aborted) return;
+  const late = tree.some(branchOverdue);
+  const dispositionSection = tree.length || routable(letter, user)
     ? h(
       'section',
-      { class: 'card', 'aria-labelledby': 'dispositions-title' },
-      h('h2', { class: 'card-title', id: 'dispositions-title' }, 'Disposisi'),
-      h('ul', { class: 'plain-list disposition-list' }, dispositions.map(({ d, depth }) => h(
-        'li',
-        { class: ['disposition', `depth-${Math.min(depth, 5)}`] },
-        h('span', { class: 'disposition-route' }, [positionName(d.from_position) || 'Registrasi', ' → ', positionName(d.to_position)]),
-        h('span', { class: 'cell-sub' }, [
-          label(DISPOSITION_STATUS, d.status),
-          d.deadline ? `, batas ${formatDate(d.deadline)}` : '',
-          d.created_at ? `, ${formatDateTime(d.created_at)}` : '',
-        ].join('')),
-        d.note ? h('span', { class: 'disposition-note' }, text(d.note)) : null,
-      ))),
+      { class: ['card', late && 'card-overdue'], 'aria-labelledby': 'dispositions-title', id: 'dispositions' },
+      h('h2', { class: 'card-title', id: 'dispositions-title' }, 'Alur Disposisi'),
+      late ? h('p', { class: 'alert overdue-alert' }, 'Ada disposisi yang lewat batas waktu (ditandai merah).') : null,
+      tree.length ? renderTree(tree, { instructions, user, letter }) : h('p', { class: 'hint' }, 'Surat ini belum diteruskan.'),
+      routable(letter, user) ? await routeForm(letter, { signal, navigate }) : null,
     )
     : null;
+  if (signal.aborted) return;
 
   const history = Array.isArray(letter.history) ? letter.history.filter((r) => r && typeof r === 'object') : [];
   const historySection = h(
