@@ -29,6 +29,9 @@ const route_t routes[] = {
     {"/api/letters/{id}/scans", METHOD_POST, ROLE_FRONT_DESK | ROLE_OFFICIAL, NULL, scans_upload},
     {"/api/scans/{id}/file", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_file},
     {"/api/scans/{id}/text", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_text},
+    {"/api/scans", METHOD_POST, ROLE_FRONT_DESK | ROLE_OFFICIAL, NULL, scans_upload_draft},
+    {"/api/scans/{id}/suggestions", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_suggestions},
+    {"/api/scans/{id}/ocr/retry", METHOD_POST, ROLE_FRONT_DESK | ROLE_ADMIN, NULL, scans_ocr_retry},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

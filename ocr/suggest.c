@@ -235,6 +235,28 @@ static const char *const SUBJECT_LABELS[] = {"perihal", "hal", NULL};
 static const char *const OTHER_LABELS[] = {"nomor", "nomer", "no", "sifat", "lampiran", "lamp", "perihal", "hal",
                                            "kepada", "yth", "tanggal", "tgl", "di", NULL};
 
+/* true when line l starts with one of OTHER_LABELS as a whole word. */
+static bool starts_with_label(const line_t *l)
+{
+    size_t i = 0;
+    while (i < l->n && is_space((unsigned char)l->s[i]))
+        i++;
+    size_t e = i;
+    while (e < l->n && is_alpha((unsigned char)l->s[e]))
+        e++;
+    for (const char *const *lab = OTHER_LABELS; *lab && e > i; lab++) {
+        size_t k = strlen(*lab);
+        if (k != e - i)
+            continue;
+        size_t j = 0;
+        while (j < k && lower((unsigned char)l->s[i + j]) == (unsigned char)(*lab)[j])
+            j++;
+        if (j == k)
+            return true;
+    }
+    return false;
+}
+
 /* The letter number: the value's first token, with tokens joined when OCR
  * split the number at a slash ("005/ 123 /Disdik"). */
 static void take_number(const line_t *l, size_t at, char *dst)
@@ -354,7 +376,7 @@ void suggest_extract(const char *text, size_t len, suggest_t *out)
              * until a blank line or the next label. */
             for (int k = i + 1; k < n && k <= i + 2; k++) {
                 char tmp[11];
-                if (blank(&lines[k]) || label_value(&lines[k], OTHER_LABELS) > 0 || find_date(&lines[k], tmp))
+                if (blank(&lines[k]) || starts_with_label(&lines[k]) || find_date(&lines[k], tmp))
                     break;
                 char more[SUGGEST_FIELD_MAX];
                 copy_field(more, sizeof more, lines[k].s, lines[k].n);
