@@ -36,7 +36,7 @@ static const char USAGE[] =
     "Other settings (environment): ESURAT_HEARTBEAT_SECONDS (5), ESURAT_OCR_POLL_SECONDS (10),\n"
     "ESURAT_OCR_LEASE_SECONDS (60), ESURAT_OCR_MAX_ATTEMPTS (3), ESURAT_OCR_RETRY_SECONDS (10),\n"
     "ESURAT_OCR_STOP_GRACE_SECONDS (15), ESURAT_OCR_PAGE_SECONDS (60), ESURAT_OCR_MAX_PAGES (200),\n"
-    "ESURAT_OCR_MAX_MEGAPIXELS (80), ESURAT_MAX_SCAN_BYTES (50000000), ESURAT_OCR_LANGS (ind+eng),\n"
+    "ESURAT_OCR_MAX_MEGAPIXELS (80), ESURAT_MAX_SCAN_BYTES (50 MiB), ESURAT_OCR_LANGS (ind+eng),\n"
     "ESURAT_DRAFT_SCAN_HOURS (24).\n";
 
 /* libgomp reads OMP_THREAD_LIMIT once, when it is loaded, before main:
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     ocr_limits_default(&ocr.limits);
     ocr.limits.max_pages = (int)config_long("ESURAT_OCR_MAX_PAGES", ocr.limits.max_pages, 1, 100000);
     ocr.limits.max_pixels = config_long("ESURAT_OCR_MAX_MEGAPIXELS", 80, 1, 10000) * 1000000LL;
-    ocr.limits.max_bytes = config_long("ESURAT_MAX_SCAN_BYTES", 50000000, 1, 1L << 40);
+    ocr.limits.max_bytes = config_long("ESURAT_MAX_SCAN_BYTES", 50L * 1024 * 1024, 1024, 1L << 40);
     ocr.limits.page_deadline_ms = (int)config_long("ESURAT_OCR_PAGE_SECONDS", 60, 1, 3600) * 1000;
     if (!prep_steps_parse(config_str("ESURAT_OCR_STEPS", "normalize,despeckle,deskew,orient"), &ocr.steps)) {
         log_error("ESURAT_OCR_STEPS: unknown step");
