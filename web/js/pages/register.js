@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { h, append, replace, setText } from '../dom.js';
 import { field, setFieldError } from '../forms.js';
-import { scanPicker } from '../scans.js';
+import { scanPicker, uploadDraft, getSuggestions } from '../scans.js';
 import {
   SECURITY_LABELS, URGENCY_LABELS, agendaLabel, formatDate, formatDateTime, text, todayIso,
 } from '../format.js';
@@ -96,7 +96,17 @@ export async function renderRegister(view, ctx) {
     ? h('datalist', { id: 'classification-list' }, classifications.map((c) => h('option', { value: text(c.code) }, `${text(c.code)} — ${text(c.title)}`)))
     : null;
 
-  const picker = scanPicker({ id: 'scans', signal });
+  // The first file chosen is uploaded at once as a draft; what OCR reads on
+  // its first page fills the fields still empty (the front desk checks them).
+  const suggestNote = h('p', { class: 'notice suggest-note', role: 'status', id: 'suggest-status' });
+  const picker = scanPicker({
+    id: 'scans',
+    signal,
+    onAdd: (entry, first) => {
+      if (!first) return;
+      entry.draft = prefillFromScan(entry, fields, picker, suggestNote, signal);
+    },
+  });
   const formError = h('div', { class: 'alert', role: 'alert', id: 'register-error', tabindex: '-1' });
   const progressNote = h('p', { class: 'notice', role: 'status', id: 'register-status' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'register-submit' }, 'Simpan dan buat tanda terima');
@@ -112,6 +122,7 @@ export async function renderRegister(view, ctx) {
       datalist,
     ),
     picker.element,
+    suggestNote,
     progressNote,
     h('div', { class: 'form-actions' }, submit, h('span', { class: 'hint' }, 'Isian bertanda * wajib diisi.')),
   );
@@ -278,4 +289,61 @@ function renderReceipt(view, { letter, user, uploads, signal, navigate }) {
   signal.addEventListener('abort', () => document.documentElement.classList.remove('print-receipt'), { once: true });
   document.title = 'Tanda Terima — e-Surat';
   receipt.querySelector('h1').focus();
+}
+
+const SUGGESTED_FIELDS = ['letter_number', 'letter_date', 'subject', 'sender'];
+
+/**
+ * Uploads the file as a draft scan, waits for its OCR (a minute and a half
+ * at most) and puts the suggestions into the fields the user left empty.
+ * Resolves to the draft's id (attached when the letter is saved), or null
+ * when the upload failed (the file is then uploaded after saving).
+ */
+async function prefillFromScan(entry, fields, picker, note, signal) {
+  let draft;
+  try {
+    picker.setStatus(entry, 'Mengunggah untuk dibaca…');
+    draft = await uploadDraft(entry.file, { signal });
+  } catch (err) {
+    if (err && err.name === 'AbortError') return null;
+    picker.setStatus(entry, '');
+    return null;
+  }
+  picker.setStatus(entry, 'Dibaca OCR…');
+  setText(note, 'Pindaian sedang dibaca; isian kosong akan diisi otomatis.');
+  const deadline = Date.now() + 90000;
+  while (Date.now() < deadline && !signal.aborted) {
+    let data;
+    try {
+      data = await getSuggestions(draft.id, { signal });
+    } catch (err) {
+      if (err && err.name === 'AbortError') return draft.id;
+      break;
+    }
+    if (data && data.ocr_status === 'done') {
+      const s = data.suggestions || {};
+      const filled = [];
+      for (const name of SUGGESTED_FIELDS) {
+        const f = fields[name];
+        if (!f || typeof s[name] !== 'string' || !s[name] || f.control.value) continue;
+        f.control.value = s[name];
+        f.control.classList.add('suggested');
+        filled.push(f.label || name);
+      }
+      picker.setStatus(entry, 'Terbaca');
+      setText(note, filled.length
+        ? `Diisi dari pindaian: ${filled.join(', ')}. Periksa kembali sebelum menyimpan.`
+        : 'Pindaian terbaca, tetapi tidak ada isian yang dapat diisi otomatis.');
+      return draft.id;
+    }
+    if (data && data.ocr_status === 'failed') {
+      picker.setStatus(entry, 'Tidak terbaca');
+      setText(note, 'Pindaian tidak dapat dibaca OCR; isi formulir secara manual.');
+      return draft.id;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+  picker.setStatus(entry, '');
+  setText(note, '');
+  return draft.id;
 }
