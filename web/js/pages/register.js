@@ -291,7 +291,7 @@ function renderReceipt(view, { letter, user, uploads, signal, navigate }) {
   receipt.querySelector('h1').focus();
 }
 
-const SUGGESTED_FIELDS = ['letter_number', 'letter_date', 'subject', 'sender'];
+const SUGGESTED_FIELDS = { letter_number: 'nomor surat', letter_date: 'tanggal surat', subject: 'perihal', sender: 'pengirim' };
 
 /**
  * Uploads the file as a draft scan, waits for its OCR (a minute and a half
@@ -323,12 +323,12 @@ async function prefillFromScan(entry, fields, picker, note, signal) {
     if (data && data.ocr_status === 'done') {
       const s = data.suggestions || {};
       const filled = [];
-      for (const name of SUGGESTED_FIELDS) {
+      for (const name of Object.keys(SUGGESTED_FIELDS)) {
         const f = fields[name];
         if (!f || typeof s[name] !== 'string' || !s[name] || f.control.value) continue;
         f.control.value = s[name];
         f.control.classList.add('suggested');
-        filled.push(f.label || name);
+        filled.push(SUGGESTED_FIELDS[name]);
       }
       picker.setStatus(entry, 'Terbaca');
       setText(note, filled.length
