@@ -104,7 +104,8 @@ export async function renderRegister(view, ctx) {
     signal,
     onAdd: (entry, first) => {
       if (!first) return;
-      entry.draft = prefillFromScan(entry, fields, picker, suggestNote, signal);
+      entry.draft = uploadForSuggestions(entry, picker, signal);
+      entry.draft.then((id) => id && prefillFromScan(id, entry, fields, picker, suggestNote, signal));
     },
   });
   const formError = h('div', { class: 'alert', role: 'alert', id: 'register-error', tabindex: '-1' });
@@ -294,21 +295,27 @@ function renderReceipt(view, { letter, user, uploads, signal, navigate }) {
 const SUGGESTED_FIELDS = { letter_number: 'nomor surat', letter_date: 'tanggal surat', subject: 'perihal', sender: 'pengirim' };
 
 /**
- * Uploads the file as a draft scan, waits for its OCR (a minute and a half
- * at most) and puts the suggestions into the fields the user left empty.
- * Resolves to the draft's id (attached when the letter is saved), or null
- * when the upload failed (the file is then uploaded after saving).
+ * Uploads the file as a draft scan. Resolves to the draft's id (attached
+ * when the letter is saved), or null when the upload failed (the file is
+ * then uploaded after saving, as any other).
  */
-async function prefillFromScan(entry, fields, picker, note, signal) {
-  let draft;
+async function uploadForSuggestions(entry, picker, signal) {
   try {
     picker.setStatus(entry, 'Mengunggah untuk dibaca…');
-    draft = await uploadDraft(entry.file, { signal });
+    const draft = await uploadDraft(entry.file, { signal });
+    return draft && draft.id !== undefined ? draft.id : null;
   } catch (err) {
-    if (err && err.name === 'AbortError') return null;
-    picker.setStatus(entry, '');
+    if (!(err && err.name === 'AbortError')) picker.setStatus(entry, '');
     return null;
   }
+}
+
+/**
+ * Waits for the draft's OCR (a minute and a half at most) and puts the
+ * suggestions into the fields the user left empty.
+ */
+async function prefillFromScan(draftId, entry, fields, picker, note, signal) {
+  const draft = { id: draftId };
   picker.setStatus(entry, 'Dibaca OCR…');
   setText(note, 'Pindaian sedang dibaca; isian kosong akan diisi otomatis.');
   const deadline = Date.now() + 90000;
@@ -317,7 +324,7 @@ async function prefillFromScan(entry, fields, picker, note, signal) {
     try {
       data = await getSuggestions(draft.id, { signal });
     } catch (err) {
-      if (err && err.name === 'AbortError') return draft.id;
+      if (err && err.name === 'AbortError') return;
       break;
     }
     if (data && data.ocr_status === 'done') {
@@ -334,16 +341,15 @@ async function prefillFromScan(entry, fields, picker, note, signal) {
       setText(note, filled.length
         ? `Diisi dari pindaian: ${filled.join(', ')}. Periksa kembali sebelum menyimpan.`
         : 'Pindaian terbaca, tetapi tidak ada isian yang dapat diisi otomatis.');
-      return draft.id;
+      return;
     }
     if (data && data.ocr_status === 'failed') {
       picker.setStatus(entry, 'Tidak terbaca');
       setText(note, 'Pindaian tidak dapat dibaca OCR; isi formulir secara manual.');
-      return draft.id;
+      return;
     }
     await new Promise((resolve) => setTimeout(resolve, 1500));
   }
   picker.setStatus(entry, '');
   setText(note, '');
-  return draft.id;
 }
