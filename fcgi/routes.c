@@ -39,6 +39,9 @@ const route_t routes[] = {
     {"/api/letters/{id}/dispositions", METHOD_POST, ROLE_SIGNED_IN, NULL, dispositions_create},
     {"/api/dispositions/{id}", METHOD_GET, ROLE_SIGNED_IN, NULL, dispositions_get},
     {"/api/dispositions/{id}/complete", METHOD_POST, ROLE_SIGNED_IN, NULL, dispositions_complete},
+    {"/api/scans", METHOD_POST, ROLE_FRONT_DESK | ROLE_OFFICIAL, NULL, scans_upload_draft},
+    {"/api/scans/{id}/suggestions", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_suggestions},
+    {"/api/scans/{id}/ocr/retry", METHOD_POST, ROLE_FRONT_DESK | ROLE_ADMIN, NULL, scans_ocr_retry},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -47,15 +47,21 @@ static const char SCAN_EXISTING_SQL[] =
     "FROM scans s LEFT JOIN ocr_jobs j ON j.scan_id = s.id "
     "WHERE s.letter_id = $1 AND s.sha256 = $2";
 
+/* Who may see a scan ($1 scan id, $2 user id): whoever may see its
+ * letter, and for a draft (no letter yet) its uploader only. */
+#define SCAN_VISIBLE                                                                                          \
+    "FROM scans s LEFT JOIN letters l ON l.id = s.letter_id "                                                 \
+    "WHERE s.id = $1 AND CASE WHEN s.letter_id IS NULL THEN s.uploaded_by = $2::bigint "                       \
+    "                    ELSE letter_visible(l.id, l.security, l.unit_id, $2) END"
+
 /* A scan the caller may see; $1 scan id, $2 user id. */
 static const char SCAN_FILE_SQL[] = "SELECT s.id, s.letter_id, s.sha256, s.mime,"
-                                    "  l.security IN ('rahasia', 'sangat_rahasia') AS confidential "
-                                    "FROM scans s JOIN letters l ON l.id = s.letter_id "
-                                    "WHERE s.id = $1 AND letter_visible(l.id, l.security, l.unit_id, $2)";
+                                    "  coalesce(l.security IN ('rahasia', 'sangat_rahasia'), false) AS confidential "
+                                    SCAN_VISIBLE;
 
 static const char SCAN_TEXT_SQL[] =
     "SELECT s.id, s.letter_id,"
-    "  l.security IN ('rahasia', 'sangat_rahasia') AS confidential,"
+    "  coalesce(l.security IN ('rahasia', 'sangat_rahasia'), false) AS confidential,"
     "  (jsonb_build_object("
     "     'ocr_status', coalesce(j.status, 'queued'),"
     "     'pages', coalesce((SELECT jsonb_agg(jsonb_build_object("
@@ -63,10 +69,65 @@ static const char SCAN_TEXT_SQL[] =
     "                                ORDER BY p.page)"
     "                         FROM page_texts p WHERE p.scan_id = s.id), '[]'::jsonb))"
     "   || CASE WHEN j.error IS NULL THEN '{}'::jsonb"
-    "           ELSE jsonb_build_object('error', j.error) END)::text AS body "
-    "FROM scans s JOIN letters l ON l.id = s.letter_id "
+    "           ELSE jsonb_strip_nulls(jsonb_build_object('error', j.error, 'error_code', j.error_code)) END"
+    "  )::text AS body "
+    "FROM scans s LEFT JOIN letters l ON l.id = s.letter_id "
     "LEFT JOIN ocr_jobs j ON j.scan_id = s.id "
-    "WHERE s.id = $1 AND letter_visible(l.id, l.security, l.unit_id, $2)";
+    "WHERE s.id = $1 AND CASE WHEN s.letter_id IS NULL THEN s.uploaded_by = $2::bigint "
+    "                    ELSE letter_visible(l.id, l.security, l.unit_id, $2) END";
+
+/* The suggestions read from a scan's first page. */
+static const char SCAN_SUGGESTIONS_SQL[] =
+    "SELECT s.id, s.letter_id,"
+    "  coalesce(l.security IN ('rahasia', 'sangat_rahasia'), false) AS confidential,"
+    "  jsonb_build_object('ocr_status', coalesce(j.status, 'queued'),"
+    "    'suggestions', coalesce(jsonb_strip_nulls(jsonb_build_object("
+    "        'letter_number', g.letter_number, 'letter_date', g.letter_date,"
+    "        'subject', g.subject, 'sender', g.sender)), '{}'::jsonb))::text AS body "
+    "FROM scans s LEFT JOIN letters l ON l.id = s.letter_id "
+    "LEFT JOIN ocr_jobs j ON j.scan_id = s.id "
+    "LEFT JOIN scan_suggestions g ON g.scan_id = s.id "
+    "WHERE s.id = $1 AND CASE WHEN s.letter_id IS NULL THEN s.uploaded_by = $2::bigint "
+    "                    ELSE letter_visible(l.id, l.security, l.unit_id, $2) END";
+
+/* A failed job queued again, its attempts counted from zero; the workers
+ * are woken at commit. No row when the scan's job has not failed. */
+static const char SCAN_RETRY_SQL[] =
+    "UPDATE ocr_jobs SET status = 'queued', attempts = 0, run_after = now(), lease_until = NULL,"
+    "  error = NULL, error_code = NULL, finished_at = NULL "
+    "WHERE scan_id = $1::bigint AND status = 'failed' "
+    "RETURNING id, pg_notify('ocr_jobs', scan_id::text)";
+
+/* A draft scan: no letter yet; its job goes first (someone waits for its
+ * suggestions). No row when the caller has a draft of these bytes. */
+static const char DRAFT_INSERT_SQL[] = "WITH scan AS ("
+                                       "  INSERT INTO scans (letter_id, sha256, bytes, mime, original_name, uploaded_by)"
+                                       "  SELECT NULL, $1, $2::bigint, $3, $4, $5::bigint"
+                                       "  WHERE NOT EXISTS (SELECT 1 FROM scans WHERE letter_id IS NULL"
+                                       "                     AND uploaded_by = $5::bigint AND sha256 = $1)"
+                                       "  RETURNING id"
+                                       "), job AS ("
+                                       "  INSERT INTO ocr_jobs (scan_id, priority) SELECT id, 1 FROM scan"
+                                       ")"
+                                       "SELECT id, pg_notify('ocr_jobs', id::text) FROM scan";
+
+static const char DRAFT_EXISTING_SQL[] =
+    "SELECT s.id, s.sha256, s.bytes, s.mime, coalesce(j.status, 'queued') AS ocr_status "
+    "FROM scans s LEFT JOIN ocr_jobs j ON j.scan_id = s.id "
+    "WHERE s.letter_id IS NULL AND s.uploaded_by = $1::bigint AND s.sha256 = $2";
+
+/* Attaches the caller's draft $2 to letter $1 (and tells the index), unless
+ * the letter has these bytes already. */
+static const char DRAFT_ATTACH_SQL[] =
+    "WITH scan AS ("
+    "  UPDATE scans d SET letter_id = $1::bigint"
+    "   WHERE d.id = $2::bigint AND d.letter_id IS NULL AND d.uploaded_by = $3::bigint"
+    "     AND NOT EXISTS (SELECT 1 FROM scans o WHERE o.letter_id = $1::bigint AND o.sha256 = d.sha256)"
+    "  RETURNING d.id, d.sha256, d.bytes, d.mime, d.original_name"
+    "), outbox AS ("
+    "  INSERT INTO index_outbox (letter_id) SELECT $1::bigint FROM scan"
+    ")"
+    "SELECT scan.*, coalesce(j.status, 'queued') AS ocr_status FROM scan LEFT JOIN ocr_jobs j ON j.scan_id = scan.id";
 
 /* The scan type named by a Content-Type header (parameters ignored), as
  * its canonical string, or NULL when it is not one we store. */
@@ -155,24 +216,47 @@ static void reply_scan(request_t *req, int status, PGresult *res)
                          "ocr_status", db_get(res, 0, "ocr_status")));
 }
 
-void scans_upload(request_t *req)
+/* The checks before storing an upload's bytes: its type, size and name.
+ * false after replying. */
+static bool upload_checks(request_t *req, const char **mime, const char **name)
 {
-    const char *mime = scan_type(req->content_type);
-    if (!mime) {
+    *mime = scan_type(req->content_type);
+    if (!*mime) {
         reply_error(req, 415, "unsupported_media_type", NULL,
                     "Content-Type must be application/pdf, image/tiff, image/png or image/jpeg");
-        return;
+        return false;
     }
     if (req->content_length > req->config->max_scan_bytes) {
         reply_error(req, 413, "too_large", NULL, "scan larger than %ld bytes", req->config->max_scan_bytes);
-        return;
+        return false;
     }
     if (req->content_length <= 0) {
         reply_error(req, 400, "empty_body", NULL, "the request body is empty; send the file's bytes");
+        return false;
+    }
+    return file_name(req, name);
+}
+
+static bool is_json(const char *content_type)
+{
+    if (!content_type)
+        return false;
+    size_t len = strcspn(content_type, ";");
+    while (len > 0 && (content_type[len - 1] == ' ' || content_type[len - 1] == '\t'))
+        len--;
+    return len == 16 && strncasecmp(content_type, "application/json", 16) == 0;
+}
+
+static void attach_draft(request_t *req);
+
+void scans_upload(request_t *req)
+{
+    if (is_json(req->content_type)) {
+        attach_draft(req);
         return;
     }
-    const char *name;
-    if (!file_name(req, &name))
+    const char *mime, *name;
+    if (!upload_checks(req, &mime, &name))
         return;
     const char *letter_id = req->args[0];
     const char *user_id = arena_printf(req->arena, "%lld", req->user->id);
@@ -277,4 +361,126 @@ void scans_text(request_t *req)
     if (!audit_view(req, res, "text"))
         return;
     reply_raw_json(req, 200, db_get(res, 0, "body"));
+}
+
+/* POST /api/letters/{id}/scans with {"scan_id"}: the caller's draft scan
+ * becomes the letter's. */
+static void attach_draft(request_t *req)
+{
+    json_t *body = req_json_body(req);
+    if (!body)
+        return;
+    json_t *sid = json_object_get(body, "scan_id");
+    if (!json_is_integer(sid) || json_integer_value(sid) <= 0) {
+        reply_error(req, 400, "invalid_field", "scan_id", "scan_id: expected the id of a draft scan");
+        return;
+    }
+    const char *letter_id = req->args[0];
+    const char *user_id = arena_printf(req->arena, "%lld", req->user->id);
+    const char *scan_id = arena_printf(req->arena, "%lld", (long long)json_integer_value(sid));
+    const char *visible_params[] = {letter_id, user_id};
+    PGresult *res = req_sql(req, LETTER_VISIBLE_SQL, 2, visible_params);
+    if (!res)
+        return;
+    if (PQntuples(res) != 1) {
+        reply_error(req, 404, "not_found", NULL, "no such letter");
+        return;
+    }
+    if (!req_begin(req))
+        return;
+    const char *params[] = {letter_id, scan_id, user_id};
+    res = req_sql(req, DRAFT_ATTACH_SQL, 3, params);
+    if (!res)
+        return;
+    if (PQntuples(res) != 1) {
+        reply_error(req, 409, "conflict", "scan_id",
+                    "scan_id: not a draft scan of yours, or the letter has this file already");
+        return;
+    }
+    json_t *detail = json_pack("{s:I, s:s, s:s?}", "letter_id", (json_int_t)strtoll(letter_id, NULL, 10), "sha256",
+                               db_get(res, 0, "sha256"), "original_name", db_get(res, 0, "original_name"));
+    if (!req_audit(req, NULL, "scan.attach", "scan", scan_id, detail))
+        return;
+    if (!req_commit(req))
+        return;
+    reply_scan(req, 200, res);
+}
+
+void scans_upload_draft(request_t *req)
+{
+    const char *mime, *name;
+    if (!upload_checks(req, &mime, &name))
+        return;
+    scanstore_result_t stored;
+    if (!store_body(req, mime, &stored))
+        return;
+    const char *user_id = arena_printf(req->arena, "%lld", req->user->id);
+    const char *bytes = arena_printf(req->arena, "%lld", stored.bytes);
+    if (!req_begin(req))
+        return;
+    const char *insert_params[] = {stored.sha256, bytes, mime, name, user_id};
+    PGresult *res = req_sql(req, DRAFT_INSERT_SQL, 5, insert_params);
+    if (!res)
+        return;
+    if (PQntuples(res) == 0) {
+        const char *existing_params[] = {user_id, stored.sha256};
+        res = req_sql(req, DRAFT_EXISTING_SQL, 2, existing_params);
+        if (!res || !req_commit(req))
+            return;
+        if (PQntuples(res) != 1) {
+            reply_error(req, 409, "conflict", NULL, "the same file is being uploaded; try again");
+            return;
+        }
+        reply_scan(req, 200, res);
+        return;
+    }
+    const char *scan_id = arena_strdup(req->arena, db_get(res, 0, "id"));
+    json_t *detail = json_pack("{s:s, s:I, s:s, s:s?, s:b}", "sha256", stored.sha256, "bytes",
+                               (json_int_t)stored.bytes, "mime", mime, "original_name", name, "draft", 1);
+    if (!req_audit(req, NULL, "scan.upload", "scan", scan_id, detail))
+        return;
+    if (!req_commit(req))
+        return;
+    reply_json(req, 201,
+               json_pack("{s:I, s:s, s:I, s:s, s:s}", "id", (json_int_t)strtoll(scan_id, NULL, 10), "sha256",
+                         stored.sha256, "bytes", (json_int_t)stored.bytes, "mime", mime, "ocr_status", "queued"));
+}
+
+void scans_suggestions(request_t *req)
+{
+    PGresult *res = visible_scan(req, SCAN_SUGGESTIONS_SQL);
+    if (!res)
+        return;
+    if (!audit_view(req, res, "suggestions"))
+        return;
+    reply_raw_json(req, 200, db_get(res, 0, "body"));
+}
+
+void scans_ocr_retry(request_t *req)
+{
+    PGresult *res = visible_scan(req, SCAN_FILE_SQL);
+    if (!res)
+        return;
+    const char *scan_id = arena_strdup(req->arena, db_get(res, 0, "id"));
+    const char *letter_id = db_get(res, 0, "letter_id");
+    json_t *detail = letter_id ? json_pack("{s:I}", "letter_id", (json_int_t)strtoll(letter_id, NULL, 10))
+                               : json_object();
+    if (!req_begin(req))
+        return;
+    const char *params[] = {scan_id};
+    res = req_sql(req, SCAN_RETRY_SQL, 1, params);
+    if (!res) {
+        json_decref(detail);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        json_decref(detail);
+        reply_error(req, 409, "conflict", NULL, "the scan's OCR has not failed; nothing to retry");
+        return;
+    }
+    if (!req_audit(req, NULL, "scan.ocr_retry", "scan", scan_id, detail))
+        return;
+    if (!req_commit(req))
+        return;
+    reply_json(req, 200, json_pack("{s:s}", "ocr_status", "queued"));
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -58,18 +59,37 @@ static void remove_expired_sessions(db_t *db)
         log_info("removed %ld expired sessions", n);
 }
 
-/* Sleeps until a notification arrives, the timeout passes or a signal
- * interrupts; drains the notifications. */
-static void wait_for_work(db_t *db, int seconds)
+/* Draft scans (uploaded before their letter was registered) that no
+ * letter took within the configured hours: their rows go (pages, job and
+ * suggestions with them); the file stays in the store, which other scans
+ * may share. */
+static void remove_stale_drafts(db_t *db, int hours)
+{
+    char h[16];
+    snprintf(h, sizeof h, "%d", hours);
+    const char *params[] = {h};
+    long n = db_exec(db,
+                     "DELETE FROM scans WHERE letter_id IS NULL"
+                     " AND uploaded_at < now() - make_interval(hours => $1::int)",
+                     1, params);
+    if (n > 0)
+        log_info("removed %ld draft scans no letter took", n);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleeps until a notification arrives, an OCR job finishes, the timeout
+ * passes or a signal interrupts; drains the notifications. */
+static void wait_for_work(db_t *db, int pool_fd, int timeout_ms)
 {
     PGconn *conn = db_conn(db);
-    int fd = conn ? PQsocket(conn) : -1;
-    if (fd < 0) {
-        sleep((unsigned)seconds);
-        return;
-    }
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (poll(&p, 1, seconds * 1000) > 0 && PQconsumeInput(conn)) {
+    struct pollfd p[2] = {{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN}, {.fd = pool_fd, .events = POLLIN}};
+    if (poll(p, 2, timeout_ms) > 0 && p[0].fd >= 0 && (p[0].revents & POLLIN) && PQconsumeInput(conn)) {
         PGnotify *n;
         while ((n = PQnotifies(conn)))
             PQfreemem(n);
@@ -80,20 +100,38 @@ int worker_loop_run(const worker_loop_config_t *config)
 {
     char host[128] = "localhost";
     gethostname(host, sizeof host - 1);
+    char worker[160];
+    snprintf(worker, sizeof worker, "%s:%d", host, (int)getpid());
 
     db_t *db = db_open(config->database_url);
     if (!db)
         return 1;
+    pool_t *pool = NULL;
+    queue_t *queue = NULL;
+    if (config->ocr && config->ocr->threads > 0) {
+        ocr_error_t err = {0};
+        pool = pool_create(config->ocr, &err);
+        queue = pool ? queue_create(db, pool, worker, config->queue) : NULL;
+        if (!queue) {
+            log_error("ocr: %s", pool ? "out of memory" : err.message);
+            pool_destroy(pool);
+            db_close(db);
+            return 1;
+        }
+    }
     queue_counts_t last = {-1, -1, -1};
     bool listening = false, was_down = false;
-    log_info("started on %s", host);
+    double next_beat = 0, next_poll = 0;
+    log_info("started on %s with %d ocr threads", host, pool ? pool_threads(pool) : 0);
     while (!*config->stop) {
         if (!db_ready(db)) {
             if (!was_down)
                 log_warn("database unavailable; retrying every %d s", config->heartbeat_seconds);
             was_down = true;
             listening = false;
-            sleep((unsigned)config->heartbeat_seconds);
+            if (queue)
+                queue_collect(queue);
+            wait_for_work(db, pool ? pool_fd(pool) : -1, config->heartbeat_seconds * 1000);
             continue;
         }
         if (was_down)
@@ -101,14 +139,36 @@ int worker_loop_run(const worker_loop_config_t *config)
         was_down = false;
         if (!listening)
             listening = db_exec(db, "LISTEN ocr_jobs", 0, NULL) >= 0;
-        queue_counts_t now;
-        if (heartbeat(db, host, &now) == 0 && memcmp(&now, &last, sizeof now) != 0) {
-            log_info("ocr queue: %lld queued, %lld running, %lld failed", now.queued, now.running, now.failed);
-            last = now;
+        double now = now_s();
+        if (now >= next_beat) {
+            queue_counts_t counts;
+            if (heartbeat(db, host, &counts) == 0 && memcmp(&counts, &last, sizeof counts) != 0) {
+                log_info("ocr queue: %lld queued, %lld running, %lld failed", counts.queued, counts.running,
+                         counts.failed);
+                last = counts;
+            }
+            remove_expired_sessions(db);
+            remove_stale_drafts(db, config->draft_hours);
+            next_beat = now + config->heartbeat_seconds;
         }
-        remove_expired_sessions(db);
-        wait_for_work(db, config->heartbeat_seconds);
+        /* Every wake-up looks at the queue: a notification may have been
+         * consumed by db_ready, and the slow poll finds leases run out and
+         * retries come due. */
+        if (queue) {
+            queue_step(queue);
+            next_poll = now_s() + config->poll_seconds;
+        }
+        double until = next_beat < next_poll || !queue ? next_beat : next_poll;
+        int timeout = (int)((until - now_s()) * 1000.0) + 1;
+        int due = queue ? queue_next_due_ms(queue) : -1;
+        if (due >= 0 && due < timeout)
+            timeout = due;
+        wait_for_work(db, pool ? pool_fd(pool) : -1, timeout < 0 ? 0 : timeout);
     }
+    if (queue)
+        queue_shutdown(queue);
+    queue_destroy(queue);
+    pool_destroy(pool);
     char pid[24];
     snprintf(pid, sizeof pid, "%d", (int)getpid());
     const char *params[] = {host, pid};

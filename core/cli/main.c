@@ -53,6 +53,9 @@ static const struct cli_command commands[] = {
      "list classification codes", "  --prefix P   only codes starting with P"},
     {"audit", "verify", cmd_audit_verify, "esurat audit verify",
      "check the audit log's hash chain from its first row to its head", NULL},
+    {"ocr", "retry", cmd_ocr_retry, "esurat ocr retry SCAN_ID | --all-failed",
+     "queue failed OCR jobs again (attempts counted from zero)",
+     "  --all-failed   every failed job, instead of one scan's"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -164,9 +164,17 @@ async function register(letter, { file } = {}) {
   await page.getByLabel('Kode klasifikasi').fill(letter.classification);
   await page.getByLabel('Sifat').selectOption('biasa');
   await page.getByLabel('Urgensi').selectOption('segera');
+  let draftAnswer = null;
   if (file) {
+    // The first file goes up at once as a draft scan, for OCR suggestions.
+    const draft = apiResponse('/api/scans', 'POST');
     await page.locator('#scans-input').setInputFiles(file);
     await page.locator('.file-item', { hasText: file.name }).waitFor();
+    const d = await draft;
+    draftAnswer = await d.json();
+    assert.equal(d.status(), 201, `draft scan upload: ${JSON.stringify(draftAnswer)}`);
+    assert.equal(d.request().headers()['content-type'], file.mimeType, 'the scan is sent with its type');
+    assert.equal(d.request().headers()['x-file-name'], encodeURIComponent(file.name), 'the scan carries its name');
   }
   const answer = apiResponse('/api/letters', 'POST');
   const upload = file ? apiResponse(/^\/api\/letters\/[^/]+\/scans$/, 'POST') : null;
@@ -177,9 +185,10 @@ async function register(letter, { file } = {}) {
   if (upload) {
     const up = await upload;
     scanAnswer = await up.json();
-    assert.equal(up.status(), 201, `scan upload: ${JSON.stringify(scanAnswer)}`);
-    assert.equal(up.request().headers()['content-type'], file.mimeType, 'the scan is sent with its type');
-    assert.equal(up.request().headers()['x-file-name'], encodeURIComponent(file.name), 'the scan carries its name');
+    // Saved: the draft is attached to the new letter, not sent again.
+    assert.equal(up.status(), 200, `scan attach: ${JSON.stringify(scanAnswer)}`);
+    assert.deepEqual(JSON.parse(up.request().postData()), { scan_id: draftAnswer.id });
+    assert.equal(scanAnswer.id, draftAnswer.id, 'the draft became the letter\'s scan');
   }
   await page.locator('#receipt').waitFor({ state: 'visible' });
   return body;

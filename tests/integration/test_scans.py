@@ -259,8 +259,11 @@ class ScansTest(unittest.TestCase):
         self.assertError(self.upload(letter, png(seed=3), "application/pdf"), 415, "unsupported_media_type")
         self.assertError(self.upload(letter, pdf("x"), "image/png"), 415, "unsupported_media_type")
         self.assertError(self.upload(letter, b"hello, world\n", "image/jpeg"), 415, "unsupported_media_type")
-        for other in ("text/plain", "application/json", "image/gif", "application/pdfx"):
+        for other in ("text/plain", "image/gif", "application/pdfx"):
             self.assertError(self.upload(letter, png(seed=3), other), 415, "unsupported_media_type")
+        # JSON is the other form of this call (attach a draft scan,
+        # {"scan_id"}): a file's bytes are no JSON.
+        self.assertError(self.upload(letter, png(seed=3), "application/json"), 400, "invalid_json")
         # Parameters and case do not matter.
         self.assertEqual(self.upload(letter, png(seed=3), "Image/PNG; name=x").status, 201)
         self.assertEqual(len(self.store_files()), len(before) + 1)

@@ -56,6 +56,50 @@ export function uploadScan(letterId, file, { onProgress, signal } = {}) {
   });
 }
 
+/** A draft scan: uploaded before the letter is saved, read first by OCR. */
+export function uploadDraft(file, { signal } = {}) {
+  return api.upload('/api/scans', file, {
+    contentType: scanType(file),
+    headers: { 'X-File-Name': encodeURIComponent(file.name || 'pindaian') },
+    signal,
+  });
+}
+
+/** Attaches a draft scan to the letter just registered. */
+export function attachDraft(letterId, scanId, { signal } = {}) {
+  return api.post(`/api/letters/${encodeURIComponent(letterId)}/scans`, { scan_id: scanId }, { signal });
+}
+
+/** Number, date, subject and sender read from a scan: { ocr_status, suggestions }. */
+export function getSuggestions(scanId, { signal } = {}) {
+  return api.get(`/api/scans/${encodeURIComponent(scanId)}/suggestions`, { signal });
+}
+
+/** Queues a failed OCR job again. */
+export function retryOcr(scanId, { signal } = {}) {
+  return api.post(`/api/scans/${encodeURIComponent(scanId)}/ocr/retry`, {}, { signal });
+}
+
+const OCR_ERRORS = {
+  unreadable: 'berkas rusak atau tidak dapat dibaca',
+  truncated: 'berkas PDF terpotong (tidak lengkap)',
+  too_small: 'gambar terlalu kecil untuk memuat tulisan',
+  too_many_pages: 'jumlah halaman melebihi batas',
+  too_many_pixels: 'ukuran gambar melebihi batas',
+  too_large: 'berkas melebihi batas ukuran',
+  unsupported: 'jenis berkas tidak didukung',
+  timeout: 'satu halaman terlalu lama dibaca',
+  missing: 'berkas tidak ditemukan di penyimpanan',
+  worker_lost: 'pembaca OCR berhenti berulang kali saat membaca berkas ini',
+  internal: 'kesalahan sistem',
+};
+
+/** Indonesian text for an OCR failure, with the server's detail. */
+export function ocrErrorMessage(code, detail) {
+  const known = Object.prototype.hasOwnProperty.call(OCR_ERRORS, code) ? OCR_ERRORS[code] : 'gagal dibaca';
+  return typeof detail === 'string' && detail ? `${known} (${detail}).` : `${known}.`;
+}
+
 let uid = 0;
 
 /**
@@ -69,7 +113,7 @@ let uid = 0;
  * Files dropped elsewhere on the page while the picker exists are not
  * opened by the browser (that would leave the unsaved form).
  */
-export function scanPicker({ id = `scan-${++uid}`, label = 'Pindaian surat', signal } = {}) {
+export function scanPicker({ id = `scan-${++uid}`, label = 'Pindaian surat', signal, onAdd } = {}) {
   const entries = []; // { file, item, progress, status, remove }
   const input = h('input', {
     id: `${id}-input`,
@@ -128,6 +172,7 @@ export function scanPicker({ id = `scan-${++uid}`, label = 'Pindaian surat', sig
       );
       entries.push(entry);
       list.append(entry.item);
+      if (onAdd) onAdd(entry, entries.length === 1);
     }
     setText(message, refused.length ? `Jenis berkas tidak didukung: ${refused.join(', ')}. Pilih PDF, TIFF, PNG atau JPEG.` : '');
   }
@@ -183,6 +228,19 @@ export function scanPicker({ id = `scan-${++uid}`, label = 'Pindaian surat', sig
       entry.item.classList.remove('file-failed');
       setText(entry.status, 'Mengunggah… 0%');
       try {
+        if (entry.draft) {
+          // Uploaded already (for the suggestions): only attached now.
+          const draftId = await entry.draft;
+          if (draftId) {
+            const answer = await attachDraft(letterId, draftId, { signal });
+            entry.done = true;
+            entry.progress.value = 100;
+            entry.item.classList.add('file-done');
+            setText(entry.status, 'Terunggah');
+            ok.push({ file: entry.file, answer });
+            continue;
+          }
+        }
         const answer = await uploadScan(letterId, entry.file, {
           signal,
           onProgress: (sent, total) => {
@@ -218,6 +276,7 @@ export function scanPicker({ id = `scan-${++uid}`, label = 'Pindaian surat', sig
   return {
     element,
     input,
+    setStatus: (entry, msg) => setText(entry.status, msg),
     files: () => entries.map((e) => e.file),
     pending: () => entries.filter((e) => !e.done).length,
     uploadAll,

@@ -5,7 +5,7 @@
 
 import * as api from '../api.js';
 import { h, append, replace, setText } from '../dom.js';
-import { SCAN_TYPES, scanPicker } from '../scans.js';
+import { SCAN_TYPES, scanPicker, ocrErrorMessage, retryOcr } from '../scans.js';
 import { branchOverdue, loadInstructions, refreshInboxCounts, renderTree } from '../dispositions.js';
 import {
   DIRECTION_LABELS, OCR_LABELS, SECURITY_LABELS, STATUS_LABELS, URGENCY_LABELS,
@@ -139,14 +139,34 @@ function scanViewer(scan, index) {
   return { figure, ocr, ocrText, scan };
 }
 
-function renderOcr(item, data) {
+function renderOcr(item, data, signal) {
   const status = data && typeof data.ocr_status === 'string' ? data.ocr_status : '';
   let msg = label(OCR_LABELS, status) || 'Status OCR tidak diketahui.';
-  if (status === 'failed' && typeof data.error === 'string' && data.error) msg += `: ${data.error}`;
+  if (status === 'failed') msg += `: ${ocrErrorMessage(data.error_code, data.error)}`;
   const pages = data && Array.isArray(data.pages) ? data.pages : [];
   if (status === 'done') msg += ` — ${pages.length} halaman.`;
   setText(item.ocr, msg);
   item.ocr.className = `scan-ocr ocr-${status || 'unknown'}`;
+  if (status === 'failed' && !item.retry) {
+    // The portal's retry button: the job queued again (front desk, admin).
+    item.retry = h('button', { type: 'button', class: 'btn btn-small btn-secondary scan-ocr-retry' }, 'Ulangi OCR');
+    item.retry.addEventListener('click', async () => {
+      item.retry.disabled = true;
+      try {
+        await retryOcr(item.scan.id, { signal });
+        item.retry.remove();
+        item.retry = null;
+        setText(item.ocr, label(OCR_LABELS, 'queued') || 'Dalam antrean OCR.');
+        item.ocr.className = 'scan-ocr ocr-queued';
+        watchOcr([item], signal);
+      } catch (err) {
+        if (err && err.name === 'AbortError') return;
+        item.retry.disabled = false;
+        setText(item.ocr, `${msg} Gagal mengulang: ${api.errorMessage(err)}`);
+      }
+    });
+    item.ocr.after(item.retry);
+  }
   if (status === 'done' && pages.length) {
     replace(
       item.ocrText,
@@ -179,7 +199,7 @@ async function watchOcr(items, signal) {
     await Promise.all(pending.map(async (item) => {
       try {
         const data = await api.get(`/api/scans/${encodeURIComponent(item.scan.id)}/text`, { signal });
-        const status = renderOcr(item, data);
+        const status = renderOcr(item, data, signal);
         if (status === 'queued' || status === 'running') next.push(item);
       } catch (err) {
         if (err && err.name === 'AbortError') return;

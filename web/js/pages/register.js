@@ -4,7 +4,7 @@
 import * as api from '../api.js';
 import { h, append, replace, setText } from '../dom.js';
 import { field, setFieldError } from '../forms.js';
-import { scanPicker } from '../scans.js';
+import { scanPicker, uploadDraft, getSuggestions } from '../scans.js';
 import {
   SECURITY_LABELS, URGENCY_LABELS, agendaLabel, formatDate, formatDateTime, text, todayIso,
 } from '../format.js';
@@ -96,7 +96,18 @@ export async function renderRegister(view, ctx) {
     ? h('datalist', { id: 'classification-list' }, classifications.map((c) => h('option', { value: text(c.code) }, `${text(c.code)} — ${text(c.title)}`)))
     : null;
 
-  const picker = scanPicker({ id: 'scans', signal });
+  // The first file chosen is uploaded at once as a draft; what OCR reads on
+  // its first page fills the fields still empty (the front desk checks them).
+  const suggestNote = h('p', { class: 'notice suggest-note', role: 'status', id: 'suggest-status' });
+  const picker = scanPicker({
+    id: 'scans',
+    signal,
+    onAdd: (entry, first) => {
+      if (!first) return;
+      entry.draft = uploadForSuggestions(entry, picker, signal);
+      entry.draft.then((id) => id && prefillFromScan(id, entry, fields, picker, suggestNote, signal));
+    },
+  });
   const formError = h('div', { class: 'alert', role: 'alert', id: 'register-error', tabindex: '-1' });
   const progressNote = h('p', { class: 'notice', role: 'status', id: 'register-status' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'register-submit' }, 'Simpan dan buat tanda terima');
@@ -112,6 +123,7 @@ export async function renderRegister(view, ctx) {
       datalist,
     ),
     picker.element,
+    suggestNote,
     progressNote,
     h('div', { class: 'form-actions' }, submit, h('span', { class: 'hint' }, 'Isian bertanda * wajib diisi.')),
   );
@@ -278,4 +290,66 @@ function renderReceipt(view, { letter, user, uploads, signal, navigate }) {
   signal.addEventListener('abort', () => document.documentElement.classList.remove('print-receipt'), { once: true });
   document.title = 'Tanda Terima — e-Surat';
   receipt.querySelector('h1').focus();
+}
+
+const SUGGESTED_FIELDS = { letter_number: 'nomor surat', letter_date: 'tanggal surat', subject: 'perihal', sender: 'pengirim' };
+
+/**
+ * Uploads the file as a draft scan. Resolves to the draft's id (attached
+ * when the letter is saved), or null when the upload failed (the file is
+ * then uploaded after saving, as any other).
+ */
+async function uploadForSuggestions(entry, picker, signal) {
+  try {
+    picker.setStatus(entry, 'Mengunggah untuk dibaca…');
+    const draft = await uploadDraft(entry.file, { signal });
+    return draft && draft.id !== undefined ? draft.id : null;
+  } catch (err) {
+    if (!(err && err.name === 'AbortError')) picker.setStatus(entry, '');
+    return null;
+  }
+}
+
+/**
+ * Waits for the draft's OCR (a minute and a half at most) and puts the
+ * suggestions into the fields the user left empty.
+ */
+async function prefillFromScan(draftId, entry, fields, picker, note, signal) {
+  const draft = { id: draftId };
+  picker.setStatus(entry, 'Dibaca OCR…');
+  setText(note, 'Pindaian sedang dibaca; isian kosong akan diisi otomatis.');
+  const deadline = Date.now() + 90000;
+  while (Date.now() < deadline && !signal.aborted) {
+    let data;
+    try {
+      data = await getSuggestions(draft.id, { signal });
+    } catch (err) {
+      if (err && err.name === 'AbortError') return;
+      break;
+    }
+    if (data && data.ocr_status === 'done') {
+      const s = data.suggestions || {};
+      const filled = [];
+      for (const name of Object.keys(SUGGESTED_FIELDS)) {
+        const f = fields[name];
+        if (!f || typeof s[name] !== 'string' || !s[name] || f.control.value) continue;
+        f.control.value = s[name];
+        f.control.classList.add('suggested');
+        filled.push(SUGGESTED_FIELDS[name]);
+      }
+      picker.setStatus(entry, 'Terbaca');
+      setText(note, filled.length
+        ? `Diisi dari pindaian: ${filled.join(', ')}. Periksa kembali sebelum menyimpan.`
+        : 'Pindaian terbaca, tetapi tidak ada isian yang dapat diisi otomatis.');
+      return;
+    }
+    if (data && data.ocr_status === 'failed') {
+      picker.setStatus(entry, 'Tidak terbaca');
+      setText(note, 'Pindaian tidak dapat dibaca OCR; isi formulir secara manual.');
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+  picker.setStatus(entry, '');
+  setText(note, '');
 }
