@@ -1,6 +1,7 @@
 #include "routes.h"
 
 #include "auth.h"
+#include "records.h"
 #include "health.h"
 #include "letters.h"
 #include "organisation.h"
@@ -29,6 +30,8 @@ const route_t routes[] = {
     {"/api/letters/{id}/scans", METHOD_POST, ROLE_FRONT_DESK | ROLE_OFFICIAL, NULL, scans_upload},
     {"/api/scans/{id}/file", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_file},
     {"/api/scans/{id}/text", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_text},
+    {"/api/export", METHOD_GET, ROLE_ARCHIVIST | ROLE_RECORDS | ROLE_ADMIN, export_params, export_get},
+    {"/api/retention", METHOD_GET, ROLE_RECORDS | ROLE_ADMIN, retention_params, retention_get},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];
