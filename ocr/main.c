@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fixity_loop.h"
 #include "log.h"
 #include "worker_loop.h"
 
@@ -38,5 +39,8 @@ int main(int argc, char **argv)
         .heartbeat_seconds = (int)config_long("ESURAT_HEARTBEAT_SECONDS", 5, 1, 3600),
         .stop = &stop_requested,
     };
-    return worker_loop_run(&config);
+    fixity_loop_start();
+    int status = worker_loop_run(&config);
+    fixity_loop_stop();
+    return status;
 }
