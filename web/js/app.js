@@ -16,6 +16,8 @@ import { renderRegister } from './pages/register.js';
 import { renderLetters } from './pages/letters.js';
 import { renderLetter } from './pages/letter.js';
 import { renderTrack } from './pages/track.js';
+import { renderExport } from './pages/export.js';
+import { renderRetention } from './pages/retention.js';
 
 const APP_NAME = 'e-Surat';
 
@@ -53,6 +55,8 @@ export const routes = [
   { path: '/surat/baru', title: 'Registrasi Surat', nav: 'Registrasi Surat', roles: ['front_desk'], render: renderRegister },
   { path: '/surat', title: 'Daftar Surat', nav: 'Daftar Surat', render: renderLetters },
   { path: '/surat/:id', title: 'Surat', render: renderLetter },
+  { path: '/arsip/ekspor', title: 'Ekspor Arsip', nav: 'Ekspor Arsip', roles: ['archivist', 'records', 'admin'], render: renderExport },
+  { path: '/arsip/retensi', title: 'Retensi Arsip', nav: 'Retensi Arsip', roles: ['records', 'admin'], render: renderRetention },
   { path: '/lacak', title: 'Lacak Surat', nav: 'Lacak Surat', public: true, render: renderTrack },
 ];
 
