@@ -26,6 +26,7 @@ struct bag {
     long long payload_bytes, payload_files, out_bytes;
     time_t now;
     bool failed, finished;
+    bool discard; /* abandoned: the output gets nothing more */
     char error[256];
     char *chunk;
 };
@@ -42,6 +43,8 @@ static la_ssize_t bag_out(struct archive *a, void *client, const void *buf, size
 {
     (void)a;
     bag_t *b = client;
+    if (b->discard)
+        return (la_ssize_t)len;
     if (b->write(b->ctx, buf, len) != 0) {
         archive_set_error(a, EIO, "the output was closed");
         return -1;
@@ -307,9 +310,13 @@ void bag_free(bag_t *b)
     if (!b)
         return;
     if (b->a) {
-        /* An unfinished bag stays unfinished: no end of archive is written. */
-        if (!b->finished)
-            archive_write_fail(b->a);
+        /* An unfinished bag stays unfinished: its end goes nowhere. Closing
+         * (rather than archive_write_fail) frees libarchive's output
+         * buffer, which archive_write_free skips in the FATAL state. */
+        if (!b->finished) {
+            b->discard = true;
+            archive_write_close(b->a);
+        }
         archive_write_free(b->a);
     }
     if (b->manifest)
