@@ -7,7 +7,8 @@
 //     far against the size of the scans (the answer's X-Esurat-Scan-Bytes).
 //     Where the browser can write to a file chosen by the user
 //     (showSaveFilePicker), the bytes go straight there; elsewhere they are
-//     collected and saved at the end (fine for a month, heavy for years).
+//     collected, and a link saves them at the end (fine for a month, heavy
+//     for years).
 // Text from the API goes into the page as text only.
 
 import * as api from '../api.js';
@@ -144,9 +145,9 @@ export async function renderExport(view, { signal }) {
         setText(saved, `Tersimpan sebagai ${name}.`);
       } else {
         const url = URL.createObjectURL(new Blob(chunks, { type: res.headers.get('Content-Type') || 'application/octet-stream' }));
-        const a = h('a', { href: url, download: name, id: 'export-file' }, `Simpan ${name}`);
+        const a = h('a', { href: url, download: name, id: 'export-file', class: 'btn btn-primary' }, `Simpan ${name}`);
         append(saved, a);
-        a.click();
+        a.focus();
       }
       setText(status, `Selesai: ${formatBytes(received)} (${about}).`);
     } catch (err) {
