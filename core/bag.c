@@ -229,7 +229,8 @@ static int manifest_line(bag_t *b, const char *sha, const char *path, long long 
 int bag_add_data(bag_t *b, const char *path, const void *buf, size_t len, bool compress)
 {
     char sha[65], full[1024];
-    if ((size_t)snprintf(full, sizeof full, "data/%s", path) >= sizeof full || add_mem(b, full, buf, len, compress, sha))
+    if ((size_t)snprintf(full, sizeof full, "data/%s", path) >= sizeof full ||
+        add_mem(b, full, buf, len, compress, sha))
         return -1;
     return manifest_line(b, sha, path, (long long)len);
 }

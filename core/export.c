@@ -48,9 +48,9 @@ static const char BATCH_SQL[] =
     "ORDER BY l.created_at, l.id LIMIT " BATCH;
 
 static const char *REGISTER_COLUMNS[] = {
-    "folder",         "id",       "agenda_year", "agenda_number", "unit",    "direction",
-    "letter_number",  "letter_date", "received_at", "sender",     "recipient", "subject",
-    "classification", "security", "urgency",     "status",        "scans",   "created_at",
+    "folder",         "id",          "agenda_year", "agenda_number", "unit",      "direction",
+    "letter_number",  "letter_date", "received_at", "sender",        "recipient", "subject",
+    "classification", "security",    "urgency",     "status",        "scans",     "created_at",
 };
 #define NCOLUMNS (sizeof REGISTER_COLUMNS / sizeof REGISTER_COLUMNS[0])
 
@@ -162,8 +162,8 @@ static int add_letter(run_t *r, PGresult *res, int i)
 {
     char folder[256];
     const char *dir = strcmp(db_get(res, i, "direction"), "out") == 0 ? "keluar" : "masuk";
-    snprintf(folder, sizeof folder, "letters/%s/%s-%s-%05d", db_get(res, i, "agenda_year"),
-             db_get(res, i, "unit_code"), dir, atoi(db_get(res, i, "agenda_number")));
+    snprintf(folder, sizeof folder, "letters/%s/%s-%s-%05d", db_get(res, i, "agenda_year"), db_get(res, i, "unit_code"),
+             dir, atoi(db_get(res, i, "agenda_number")));
     char path[512];
     const char *doc = db_get(res, i, "doc");
     snprintf(path, sizeof path, "%s/letter.json", folder);

@@ -38,12 +38,12 @@ typedef struct {
 } export_stats_t;
 
 typedef struct {
-    db_t *db;                /* outside a transaction */
-    const char *scan_dir;    /* the scan store */
-    const char *tmpdir;      /* for the spooled manifest and register; NULL: $TMPDIR, /tmp */
-    const char *from, *to;   /* YYYY-MM-DD, checked with export_period_check */
-    const char *user_id;     /* letters this user may see (letter_visible); NULL: all */
-    const char *exported_by; /* who, for bag-info.txt */
+    db_t *db;                 /* outside a transaction */
+    const char *scan_dir;     /* the scan store */
+    const char *tmpdir;       /* for the spooled manifest and register; NULL: $TMPDIR, /tmp */
+    const char *from, *to;    /* YYYY-MM-DD, checked with export_period_check */
+    const char *user_id;      /* letters this user may see (letter_visible); NULL: all */
+    const char *exported_by;  /* who, for bag-info.txt */
     const char *organization; /* Source-Organization; NULL: the root unit's name */
     bag_format_t format;
     bag_write_fn write;
@@ -59,9 +59,9 @@ typedef struct {
 
 typedef enum {
     EXPORT_OK = 0,
-    EXPORT_DB_ERROR,  /* before anything was written, or during the stream */
-    EXPORT_IO_ERROR,  /* the output or the scan store failed */
-    EXPORT_STOPPED,   /* on_start asked to stop */
+    EXPORT_DB_ERROR, /* before anything was written, or during the stream */
+    EXPORT_IO_ERROR, /* the output or the scan store failed */
+    EXPORT_STOPPED,  /* on_start asked to stop */
 } export_status_t;
 
 /* Runs the export. stats (may be NULL) gets the figures. The transaction

@@ -15,12 +15,11 @@
 
 #define CHUNK 65536
 
-static const char DUE_SQL[] =
-    "SELECT f.sha256, (SELECT max(s.bytes) FROM scans s WHERE s.sha256 = f.sha256) AS bytes "
-    "FROM scan_fixity f "
-    "WHERE (f.checked_at IS NULL OR f.checked_at < $1::timestamptz)"
-    "  AND EXISTS (SELECT 1 FROM scans s WHERE s.sha256 = f.sha256) "
-    "ORDER BY f.checked_at NULLS FIRST, f.sha256 LIMIT $2::int";
+static const char DUE_SQL[] = "SELECT f.sha256, (SELECT max(s.bytes) FROM scans s WHERE s.sha256 = f.sha256) AS bytes "
+                              "FROM scan_fixity f "
+                              "WHERE (f.checked_at IS NULL OR f.checked_at < $1::timestamptz)"
+                              "  AND EXISTS (SELECT 1 FROM scans s WHERE s.sha256 = f.sha256) "
+                              "ORDER BY f.checked_at NULLS FIRST, f.sha256 LIMIT $2::int";
 
 static const char RECORD_SQL[] = "SELECT fixity_record($1, $2, $3, $4::bigint)";
 
@@ -42,8 +41,7 @@ static double now_s(void)
 }
 
 fixity_status_t fixity_check_file(const char *dir, const char *sha, long long expect_bytes, char actual[65],
-                                  long long *actual_bytes, long long max_bytes_per_s,
-                                  volatile sig_atomic_t *stop)
+                                  long long *actual_bytes, long long max_bytes_per_s, volatile sig_atomic_t *stop)
 {
     actual[0] = '\0';
     *actual_bytes = -1;

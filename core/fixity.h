@@ -25,8 +25,7 @@ const char *fixity_status_text(fixity_status_t s);
  * chunks); stop (may be NULL) ends it early, as FIXITY_OK with *actual
  * "" (not recorded by the callers). */
 fixity_status_t fixity_check_file(const char *dir, const char *sha, long long expect_bytes, char actual[65],
-                                  long long *actual_bytes, long long max_bytes_per_s,
-                                  volatile sig_atomic_t *stop);
+                                  long long *actual_bytes, long long max_bytes_per_s, volatile sig_atomic_t *stop);
 
 typedef struct {
     long long checked, ok, missing, changed, bytes;

@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-const char *const RETENTION_ACTIONS[] = {"inaktif", "musnah", "permanen", "dinilai_kembali", "aktif", "tanpa_jra",
-                                         NULL};
+const char *const RETENTION_ACTIONS[] = {"inaktif", "musnah",    "permanen", "dinilai_kembali",
+                                         "aktif",   "tanpa_jra", NULL};
 const char *const RETENTION_DUE_ACTIONS[] = {"inaktif", "musnah", "permanen", "dinilai_kembali", NULL};
 
 static const struct {
@@ -79,10 +79,12 @@ bool retention_actions_param(const char *list, textbuf_t *out, const char **bad)
 }
 
 static const char *const COLUMNS[] = {
-    "letter_id",      "agenda_year",       "agenda_number", "unit",           "direction",  "letter_number",
-    "letter_date",    "sender",            "subject",       "classification", "security",   "registered_on",
-    "rule_code",      "active_years",      "inactive_years", "final_disposition", "active_until", "inactive_until",
-    "action",         "action_label",      "due_on",
+    "letter_id",    "agenda_year",    "agenda_number",  "unit",
+    "direction",    "letter_number",  "letter_date",    "sender",
+    "subject",      "classification", "security",       "registered_on",
+    "rule_code",    "active_years",   "inactive_years", "final_disposition",
+    "active_until", "inactive_until", "action",         "action_label",
+    "due_on",
 };
 #define NCOLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
 

@@ -14,7 +14,10 @@ typedef struct {
     bool oom;
 } textbuf_t;
 
-#define TEXTBUF_INIT {NULL, 0, 0, false}
+#define TEXTBUF_INIT                                                                                                   \
+    {                                                                                                                  \
+        NULL, 0, 0, false                                                                                              \
+    }
 
 void tb_append(textbuf_t *b, const char *s, size_t n);
 void tb_puts(textbuf_t *b, const char *s);
@@ -22,7 +25,10 @@ void tb_printf(textbuf_t *b, const char *fmt, ...) __attribute__((format(printf,
 /* Empties the buffer, keeping its memory. */
 void tb_reset(textbuf_t *b);
 void tb_free(textbuf_t *b);
-static inline bool tb_oom(const textbuf_t *b) { return b->oom; }
+static inline bool tb_oom(const textbuf_t *b)
+{
+    return b->oom;
+}
 
 /* The UTF-8 byte-order mark that makes spreadsheets read a CSV as UTF-8. */
 #define CSV_BOM "\xEF\xBB\xBF"

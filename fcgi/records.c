@@ -172,9 +172,8 @@ static json_t *item_json(const PGresult *res, int i)
                      int_or_null(db_get(res, i, "inactive_years")), "final_disposition",
                      str_or_null(db_get(res, i, "final_disposition")), "active_until",
                      str_or_null(db_get(res, i, "active_until")), "inactive_until",
-                     str_or_null(db_get(res, i, "inactive_until")), "action", db_get(res, i, "action"),
-                     "action_label", retention_action_label(db_get(res, i, "action")), "due_on",
-                     str_or_null(db_get(res, i, "due_on")));
+                     str_or_null(db_get(res, i, "inactive_until")), "action", db_get(res, i, "action"), "action_label",
+                     retention_action_label(db_get(res, i, "action")), "due_on", str_or_null(db_get(res, i, "due_on")));
 }
 
 /* "<due_on or ->.<id>" */
@@ -222,8 +221,9 @@ static void retention_csv(request_t *req, const char *as_of, const char *user_id
     char after_due[16] = "", after_id[24] = "";
     bool have_after = false;
     for (;;) {
-        const char *p[] = {as_of, user_id, actions, have_after && after_due[0] ? after_due : NULL,
-                           have_after ? after_id : NULL, "500"};
+        const char *p[] = {
+            as_of, user_id, actions, have_after && after_due[0] ? after_due : NULL, have_after ? after_id : NULL,
+            "500"};
         PGresult *res = db_query(req->db, RETENTION_PAGE_SQL, 6, p);
         if (!res) {
             if (!started)
@@ -271,8 +271,9 @@ void retention_get(request_t *req)
     const char *actions = ok && !tb_oom(&list) ? arena_strdup(req->arena, list.data) : NULL;
     tb_free(&list);
     if (!actions) {
-        query_fail(req, "action", "expected a comma-separated list of inaktif, musnah, permanen, dinilai_kembali, "
-                                  "aktif, tanpa_jra");
+        query_fail(req, "action",
+                   "expected a comma-separated list of inaktif, musnah, permanen, dinilai_kembali, "
+                   "aktif, tanpa_jra");
         return;
     }
     if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
@@ -281,7 +282,8 @@ void retention_get(request_t *req)
     }
     long limit = RETENTION_DEFAULT;
     if (limit_text) {
-        limit = strspn(limit_text, "0123456789") == strlen(limit_text) && strlen(limit_text) <= 5 ? atol(limit_text) : 0;
+        limit =
+            strspn(limit_text, "0123456789") == strlen(limit_text) && strlen(limit_text) <= 5 ? atol(limit_text) : 0;
         if (limit < 1 || limit > RETENTION_MAX) {
             query_fail(req, "limit", "expected 1 to 1000");
             return;

@@ -76,8 +76,8 @@ static void *fixity_main(void *arg)
     db_t *db = db_open(cfg.database_url);
     if (!db)
         return NULL;
-    log_info("fixity: checking %s, every file within %ld days, at most %lld MB/s", cfg.scan_dir,
-             cfg.cycle_s / 86400, cfg.max_bytes_per_s / 1000000);
+    log_info("fixity: checking %s, every file within %ld days, at most %lld MB/s", cfg.scan_dir, cfg.cycle_s / 86400,
+             cfg.max_bytes_per_s / 1000000);
     while (!stop_flag) {
         if (db_ready(db))
             round_once(db);

@@ -232,8 +232,9 @@ int cmd_export(const struct cli_command *cmd, int argc, char **argv)
     }
     char size[32];
     human(st.bytes_out, size);
-    fprintf(to_stdout ? stderr : stdout, "exported %lld letters (%lld withheld as confidential), %lld scans, %s to %s\n",
-            st.letters_done, st.withheld, st.scans - st.missing, size, to_stdout ? "standard output" : out);
+    fprintf(to_stdout ? stderr : stdout,
+            "exported %lld letters (%lld withheld as confidential), %lld scans, %s to %s\n", st.letters_done,
+            st.withheld, st.scans - st.missing, size, to_stdout ? "standard output" : out);
     rc = CLI_OK;
     if (st.missing || st.damaged) {
         cli_error("%lld scan files missing and %lld damaged in the scan store", st.missing, st.damaged);
@@ -431,8 +432,8 @@ int cmd_retention(const struct cli_command *cmd, int argc, char **argv)
     char after_due[16] = "", after_id[24] = "";
     bool have_after = false;
     for (;;) {
-        const char *p[] = {as_of, NULL, list.data, have_after && after_due[0] ? after_due : NULL,
-                           have_after ? after_id : NULL, "500"};
+        const char *p[] = {
+            as_of, NULL, list.data, have_after && after_due[0] ? after_due : NULL, have_after ? after_id : NULL, "500"};
         res = db_query(db, RETENTION_PAGE_SQL, 6, p);
         if (!res) {
             cli_db_error(db, "could not read the report");
@@ -446,10 +447,11 @@ int cmd_retention(const struct cli_command *cmd, int argc, char **argv)
                 fwrite(row.data, 1, row.len, stdout);
             }
         } else if (n > 0) {
-            const char *cols[] = {"id", "agenda_number", "agenda_year", "unit_code", "classification",
-                                  "registered_on", "action", "due_on", "subject"};
-            const char *heads[] = {"id", "agenda", "tahun", "unit", "klasifikasi", "registrasi", "tindakan",
-                                   "sejak", "perihal"};
+            const char *cols[] = {"id",        "agenda_number",  "agenda_year",
+                                  "unit_code", "classification", "registered_on",
+                                  "action",    "due_on",         "subject"};
+            const char *heads[] = {"id",         "agenda",   "tahun", "unit",   "klasifikasi",
+                                   "registrasi", "tindakan", "sejak", "perihal"};
             cli_print_table(res, 9, cols, heads);
         }
         if (n > 0) {

@@ -41,12 +41,12 @@ PERIOD = ("2014-03-01", "2014-03-31")
 MEMORY_PERIOD = ("2013-01-01", "2013-12-31")
 MEMORY_LETTERS = 2000
 # Peak resident memory of `esurat export` (AddressSanitizer build, its
-# quarantine capped at 16 MiB): at most this much, and at most
-# MEMORY_GROWTH_BOUND more for 2 000 letters (~130 MB of archive) than for
+# quarantine capped at 4 MiB): at most this much, and at most
+# MEMORY_GROWTH_BOUND more for 2 000 letters (136 MB of archive) than for
 # a handful of letters.
-MEMORY_BOUND_KB = 160 * 1024
-MEMORY_GROWTH_BOUND_KB = 24 * 1024
-ASAN = "detect_leaks=0:abort_on_error=1:print_summary=1:quarantine_size_mb=16"
+MEMORY_BOUND_KB = 96 * 1024
+MEMORY_GROWTH_BOUND_KB = 16 * 1024
+ASAN = "detect_leaks=0:abort_on_error=1:print_summary=1:quarantine_size_mb=4"
 
 
 def unpack(archive_path, dest):
