@@ -29,6 +29,7 @@ struct db {
     int nprepared;
     bool begin_pending;      /* db_begin() called, BEGIN not yet sent */
     bool broken;             /* a pipeline went wrong: reconnect */
+    bool idle;               /* no transaction was open after the last statement */
     char listen_channel[64]; /* "" when none */
     db_notify_fn notify_fn;
     void *notify_arg;
@@ -99,6 +100,7 @@ static bool db_connect(db_t *db)
         db->notify_fn(db->notify_arg, NULL, NULL);
     }
     db_set_error(db, "", "");
+    db->idle = true;
     return true;
 }
 
@@ -304,13 +306,26 @@ static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, in
     return out;
 }
 
-static PGresult *db_run(db_t *db, const char *sql, int n, const char *const *params, bool commit)
+static PGresult *db_run_once(db_t *db, const char *sql, int n, const char *const *params, bool commit)
 {
     if (!db->conn || db->broken) {
         db_set_error(db, "08006", "no connection");
         return NULL;
     }
     int slot = db_prepare(db, sql, n);
+    /* A connection found dead before the statement ran (by an earlier
+     * statement, or by preparing this one, after a PostgreSQL restart
+     * that db_ready() could not see yet) is made again, unless a
+     * transaction was open on it: nothing of this statement ran yet (a
+     * pending BEGIN is not sent yet either, and stays pending). */
+    if (PQstatus(db->conn) != CONNECTION_OK && db->idle) {
+        bool pending = db->begin_pending;
+        log_warn("database connection lost; reconnecting");
+        if (!db_connect(db))
+            return NULL;
+        db->begin_pending = pending;
+        slot = db_prepare(db, sql, n);
+    }
     bool begin = db->begin_pending;
     db->begin_pending = false;
     if (begin || commit)
@@ -328,6 +343,13 @@ static PGresult *db_run(db_t *db, const char *sql, int n, const char *const *par
     db_failed(db, res);
     PQclear(res);
     return NULL;
+}
+
+static PGresult *db_run(db_t *db, const char *sql, int n, const char *const *params, bool commit)
+{
+    PGresult *res = db_run_once(db, sql, n, params, commit);
+    db->idle = db->conn && PQtransactionStatus(db->conn) == PQTRANS_IDLE && !db->begin_pending;
+    return res;
 }
 
 PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params)

@@ -2,6 +2,7 @@
 
 #include "auth.h"
 #include "dispositions.h"
+#include "records.h"
 #include "health.h"
 #include "instructions.h"
 #include "letters.h"
@@ -42,6 +43,8 @@ const route_t routes[] = {
     {"/api/scans", METHOD_POST, ROLE_FRONT_DESK | ROLE_OFFICIAL, NULL, scans_upload_draft},
     {"/api/scans/{id}/suggestions", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_suggestions},
     {"/api/scans/{id}/ocr/retry", METHOD_POST, ROLE_FRONT_DESK | ROLE_ADMIN, NULL, scans_ocr_retry},
+    {"/api/export", METHOD_GET, ROLE_ARCHIVIST | ROLE_RECORDS | ROLE_ADMIN, export_params, export_get},
+    {"/api/retention", METHOD_GET, ROLE_RECORDS | ROLE_ADMIN, retention_params, retention_get},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

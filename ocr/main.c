@@ -13,6 +13,7 @@
 #include <leptonica/allheaders.h>
 
 #include "config.h"
+#include "fixity_loop.h"
 #include "log.h"
 #include "readfiles.h"
 #include "worker_loop.h"
@@ -127,5 +128,8 @@ int main(int argc, char **argv)
         .queue = &queue,
         .stop = &stop_requested,
     };
-    return worker_loop_run(&config);
+    fixity_loop_start();
+    int status = worker_loop_run(&config);
+    fixity_loop_stop();
+    return status;
 }

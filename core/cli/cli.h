@@ -52,6 +52,9 @@ int cmd_classification_import(const struct cli_command *cmd, int argc, char **ar
 int cmd_classification_list(const struct cli_command *cmd, int argc, char **argv);
 int cmd_audit_verify(const struct cli_command *cmd, int argc, char **argv);
 int cmd_ocr_retry(const struct cli_command *cmd, int argc, char **argv);
+int cmd_export(const struct cli_command *cmd, int argc, char **argv);
+int cmd_fixity(const struct cli_command *cmd, int argc, char **argv);
+int cmd_retention(const struct cli_command *cmd, int argc, char **argv);
 
 /* Prints the usage and help of cmd to stdout; returns CLI_OK. */
 int cli_help(const struct cli_command *cmd);

@@ -56,6 +56,36 @@ static const struct cli_command commands[] = {
     {"ocr", "retry", cmd_ocr_retry, "esurat ocr retry SCAN_ID | --all-failed",
      "queue failed OCR jobs again (attempts counted from zero)",
      "  --all-failed   every failed job, instead of one scan's"},
+    {NULL, "export", cmd_export,
+     "esurat export --from YYYY-MM-DD --to YYYY-MM-DD --out FILE [--format zip|tar]\n"
+     "              [--as USERNAME] [--quiet]",
+     "write the archive of a period as a BagIt bag",
+     "  --from, --to DAY   the period: letters registered on these days and between\n"
+     "  --out FILE         the bag (zip or tar); \"-\" writes to standard output\n"
+     "  --format FORMAT    zip (default) or tar\n"
+     "  --as USERNAME      only the letters this user may see (default: every letter)\n"
+     "  --quiet            no progress bar (shown on a terminal)\n\n"
+     "The bag holds bagit.txt, bag-info.txt, manifest-sha256.txt,\n"
+     "tagmanifest-sha256.txt, data/register.csv and, per letter,\n"
+     "data/letters/<year>/<unit>-<masuk|keluar>-<agenda number>/ with letter.json,\n"
+     "the scans and ocr.txt. Exit status 1 also when scan files were missing.\n"
+     "ESURAT_SCAN_DIR names the scan store, ESURAT_ORGANIZATION the\n"
+     "Source-Organization (default: the top unit's name)."},
+    {NULL, "fixity", cmd_fixity, "esurat fixity [--quiet]",
+     "re-hash every stored scan file and report missing and changed ones",
+     "  --quiet   no progress bar (shown on a terminal)\n\n"
+     "Each file of the scan store ($ESURAT_SCAN_DIR) named by a scan is read\n"
+     "again and its sha256 compared with its name. Results go to the database\n"
+     "(GET /api/health, /metrics). Exit status 1 when any file is missing or\n"
+     "changed; each is printed with the scans and letters that name it."},
+    {NULL, "retention", cmd_retention, "esurat retention [--as-of YYYY-MM-DD] [--action LIST] [--csv]",
+     "list the letters due for transfer, review or destruction (JRA)",
+     "  --as-of DAY     the day to judge by (default today)\n"
+     "  --action LIST   comma-separated: inaktif, musnah, permanen, dinilai_kembali,\n"
+     "                  aktif, tanpa_jra (default: the first four, the ones due)\n"
+     "  --csv           CSV for spreadsheets (UTF-8 with a byte-order mark)\n\n"
+     "Years count from the day a letter was registered; a classification\n"
+     "without its own schedule takes its nearest ancestor's."},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

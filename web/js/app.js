@@ -21,6 +21,8 @@ import { renderDisposition } from './pages/disposition.js';
 import { renderSheet } from './pages/sheet.js';
 import { renderInstructions } from './pages/instructions.js';
 import { inboxBadge, startInboxPolling, stopInboxPolling } from './dispositions.js';
+import { renderExport } from './pages/export.js';
+import { renderRetention } from './pages/retention.js';
 
 const APP_NAME = 'e-Surat';
 
@@ -63,6 +65,8 @@ export const routes = [
   { path: '/disposisi/:id', title: 'Disposisi', render: renderDisposition },
   { path: '/lembar/:id', title: 'Lembar Disposisi', render: renderSheet },
   { path: '/admin/instruksi', title: 'Instruksi Disposisi', nav: 'Instruksi Disposisi', roles: ['admin'], render: renderInstructions },
+  { path: '/arsip/ekspor', title: 'Ekspor Arsip', nav: 'Ekspor Arsip', roles: ['archivist', 'records', 'admin'], render: renderExport },
+  { path: '/arsip/retensi', title: 'Retensi Arsip', nav: 'Retensi Arsip', roles: ['records', 'admin'], render: renderRetention },
   { path: '/lacak', title: 'Lacak Surat', nav: 'Lacak Surat', public: true, render: renderTrack },
 ];
 
