@@ -36,7 +36,7 @@ static const char BATCH_SQL[] =
     "  (extract(epoch FROM l.created_at) * 1000000)::bigint AS epoch_us,"
     "  l.letter_number, l.letter_date, l.received_at, l.sender, l.recipient, l.subject, l.classification,"
     "  l.security, l.urgency, l.status, l.created_at,"
-    "  jsonb_pretty(letter_doc_build(l.id)::jsonb) AS doc,"
+    "  jsonb_pretty(letter_doc_build(l.id, now()::date)::jsonb) AS doc,"
     "  (SELECT string_agg(f.name || E'\\t' || f.sha256 || E'\\t' || f.bytes, E'\\n' ORDER BY f.id)"
     "     FROM export_scan_files f WHERE f.letter_id = l.id) AS scans,"
     "  letter_ocr_text(l.id) AS ocr "

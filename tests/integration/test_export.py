@@ -248,8 +248,11 @@ class ExportTest(ExportCase):
                 self.assertEqual(files["%s/scan-%d.%s" % (row["folder"], i, ext)], data)
         first = [row for row in rows if int(row["id"]) == self.in_period[0]][0]
         doc = json.loads(files[first["folder"] + "/letter.json"])
-        self.assertEqual(len(doc["dispositions"]), 2)
-        self.assertEqual(doc["dispositions"][1]["instructions"], ["hadiri"])
+        # The disposition log is the tree: the routing, and the disposition
+        # forwarded from it.
+        self.assertEqual(len(doc["dispositions"]), 1)
+        self.assertEqual(len(doc["dispositions"][0]["children"]), 1)
+        self.assertEqual(doc["dispositions"][0]["children"][0]["instructions"], ["hadiri"])
         self.assertIn("Undangan rapat koordinasi", files[first["folder"] + "/ocr.txt"].decode())
         self.assertEqual(first["subject"], "Undangan, \"rapat\" 1; =SUM(A1)")
 
