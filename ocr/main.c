@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "indexer.h"
 #include "log.h"
 #include "worker_loop.h"
 
@@ -38,5 +39,8 @@ int main(int argc, char **argv)
         .heartbeat_seconds = (int)config_long("ESURAT_HEARTBEAT_SECONDS", 5, 1, 3600),
         .stop = &stop_requested,
     };
-    return worker_loop_run(&config);
+    indexer_t *indexer = indexer_start(config.database_url, &stop_requested);
+    int rc = worker_loop_run(&config);
+    indexer_join(indexer);
+    return rc;
 }
