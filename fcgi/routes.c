@@ -5,6 +5,7 @@
 #include "letters.h"
 #include "organisation.h"
 #include "scans.h"
+#include "search_api.h"
 #include "track.h"
 
 /* Declared query parameters; any others are dropped by the dispatcher. */
@@ -29,6 +30,7 @@ const route_t routes[] = {
     {"/api/letters/{id}/scans", METHOD_POST, ROLE_FRONT_DESK | ROLE_OFFICIAL, NULL, scans_upload},
     {"/api/scans/{id}/file", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_file},
     {"/api/scans/{id}/text", METHOD_GET, ROLE_SIGNED_IN, NULL, scans_text},
+    {"/api/search", METHOD_GET, ROLE_SIGNED_IN, search_params, search_get},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -51,6 +51,7 @@ int cmd_user_list(const struct cli_command *cmd, int argc, char **argv);
 int cmd_classification_import(const struct cli_command *cmd, int argc, char **argv);
 int cmd_classification_list(const struct cli_command *cmd, int argc, char **argv);
 int cmd_audit_verify(const struct cli_command *cmd, int argc, char **argv);
+int cmd_reindex(const struct cli_command *cmd, int argc, char **argv);
 
 /* Prints the usage and help of cmd to stdout; returns CLI_OK. */
 int cli_help(const struct cli_command *cmd);

@@ -53,6 +53,12 @@ static const struct cli_command commands[] = {
      "list classification codes", "  --prefix P   only codes starting with P"},
     {"audit", "verify", cmd_audit_verify, "esurat audit verify",
      "check the audit log's hash chain from its first row to its head", NULL},
+    {NULL, "reindex", cmd_reindex, "esurat reindex", "rebuild the search index from the database",
+     "Reads every letter from one snapshot of the database into a new index\n"
+     "beside the live one in $ESURAT_INDEX_DIR (default ./index), showing\n"
+     "progress, then publishes it. Searches use the old index until then;\n"
+     "esurat-worker's indexer follows the new one and applies the changes made\n"
+     "during the rebuild. Memory stays bounded whatever the archive's size."},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -75,7 +81,8 @@ static void print_overview(FILE *out)
           "  ESURAT_DATABASE_URL   libpq connection string (default \"dbname=esurat\")\n"
           "  ESURAT_SQL_DIR        directory of the SQL migrations\n"
           "  ESURAT_DEMO_PASSWORD  password of the demo users (seed-demo)\n"
-          "  ESURAT_TIMEZONE       time zone of calendar days (default Asia/Jakarta)\n\n"
+          "  ESURAT_TIMEZONE       time zone of calendar days (default Asia/Jakarta)\n"
+          "  ESURAT_INDEX_DIR      the search index (reindex; default ./index)\n\n"
           "Exit status: 0 success, 1 failure, 2 wrong usage.\n",
           out);
 }
