@@ -203,8 +203,8 @@ void search_get(request_t *req)
             continue; /* not visible any more */
         json_t *letter = json_loads(db_get(letters, row, "letter"), 0, NULL);
         row++;
-        json_t *item = json_pack("{s:o, s:f, s:s}", "letter", letter ? letter : json_null(), "score",
-                                 (double)((long long)(hit->score * 1000 + 0.5)) / 1000, "snippet", hit->snippet);
+        json_t *item = json_pack("{s:o, s:f, s:s}", "letter", letter ? letter : json_null(), "score", hit->score,
+                                 "snippet", hit->snippet);
         if (item && hit->scan_id > 0) {
             json_object_set_new(item, "scan_id", json_integer(hit->scan_id));
             json_object_set_new(item, "page", json_integer(hit->page));
@@ -218,6 +218,14 @@ void search_get(request_t *req)
                              "suggestion", res->suggestion ? json_string(res->suggestion) : json_null(),
                              "plain_words", res->plain_words);
     if (body)
-        json_object_set_new(body, "took_ms", json_real((double)((long long)(ms_since(&t0) * 100)) / 100));
-    reply_json(req, 200, body);
+        json_object_set_new(body, "took_ms", json_real(ms_since(&t0)));
+    /* Scores and times with a few digits, not 17. */
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(body);
+    if (!text) {
+        reply_error(req, 503, "busy", NULL, "out of memory, try again");
+        return;
+    }
+    reply_raw_json(req, 200, text);
+    free(text);
 }
