@@ -13,10 +13,22 @@
 #include "search.h"
 
 static search_reader_t *reader;
+static char dir[PATH_MAX];
+
+static void remove_index(void)
+{
+    char gen[PATH_MAX], link[PATH_MAX + 16];
+    search_reader_close(reader);
+    reader = NULL;
+    if (search_dir_current(dir, gen, sizeof gen) == 0)
+        search_dir_remove(gen);
+    snprintf(link, sizeof link, "%s/current", dir);
+    unlink(link);
+    rmdir(dir);
+}
 
 static void build_index(void)
 {
-    static char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "/tmp/esurat-fuzz-search-%d", (int)getpid());
     char gen[PATH_MAX];
     search_error_t err;
@@ -50,6 +62,7 @@ static void build_index(void)
     reader = search_reader_open(dir, &err);
     if (!reader)
         abort();
+    atexit(remove_index);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

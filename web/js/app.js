@@ -16,6 +16,7 @@ import { renderRegister } from './pages/register.js';
 import { renderLetters } from './pages/letters.js';
 import { renderLetter } from './pages/letter.js';
 import { renderTrack } from './pages/track.js';
+import { renderSearch } from './pages/search.js';
 
 const APP_NAME = 'e-Surat';
 
@@ -53,6 +54,7 @@ export const routes = [
   { path: '/surat/baru', title: 'Registrasi Surat', nav: 'Registrasi Surat', roles: ['front_desk'], render: renderRegister },
   { path: '/surat', title: 'Daftar Surat', nav: 'Daftar Surat', render: renderLetters },
   { path: '/surat/:id', title: 'Surat', render: renderLetter },
+  { path: '/cari', title: 'Cari Arsip', nav: 'Cari Arsip', render: renderSearch },
   { path: '/lacak', title: 'Lacak Surat', nav: 'Lacak Surat', public: true, render: renderTrack },
 ];
 
