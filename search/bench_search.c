@@ -80,7 +80,8 @@ int main(int argc, char **argv)
             snprintf(to, sizeof to, "%.4s-12-31", year);
         }
         search_query_t sq = {.q = q, .from = from[0] ? from : NULL, .to = to[0] ? to : NULL, .groups = "all",
-                             .limit = 20, .facets = true, .snippets = true};
+                             .limit = 20, .facets = !getenv("BENCH_NO_FACETS"),
+                             .snippets = !getenv("BENCH_NO_SNIPPETS")};
         long long total = 0;
         for (int i = 0; i < reps; i++) {
             search_result_t res;

@@ -333,6 +333,10 @@ Xapian::Document make_document(Xapian::TermGenerator &tg, const search_letter_t 
     tg.set_document(doc);
     // Fields apart, so that a phrase never spans two of them.
     const Xapian::termpos gap = 100;
+    // Spelling data from the registry's own fields only: suggestions lean
+    // on words typed by people, not on the OCR's misreadings (and the
+    // spelling table costs more to build than everything else).
+    tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
     std::string number = clean_text(l->letter_number, 1000);
     tg.index_text(number, SEARCH_WDF_HIGH);
     tg.increase_termpos(gap);
@@ -347,6 +351,7 @@ Xapian::Document make_document(Xapian::TermGenerator &tg, const search_letter_t 
     tg.index_text(clean_text(l->summary, 20000));
     tg.increase_termpos(gap);
     tg.index_text(clean_text(l->notes, 50000));
+    tg.set_flags(Xapian::TermGenerator::flags(0));
     size_t budget = DATA_MAX;
     for (size_t i = 0; i < l->npages && budget > 0; i++) {
         tg.increase_termpos(gap);
