@@ -27,8 +27,9 @@ const Xapian::valueno SLOT_CLASS = 2; // classification code
 // Wildcards expand to at most this many terms (the most frequent).
 const Xapian::termcount WILDCARD_MAX = 100;
 // Matches examined at least when facets are asked for: below this many
-// matches totals and facets are exact.
-const Xapian::doccount FACET_CHECK = 1000;
+// matches totals and facets are exact; above, facets are scaled from
+// what was seen (each examined match costs the commonest words time).
+const Xapian::doccount FACET_CHECK = 250;
 // Facet values reported, most frequent first.
 const size_t FACET_MAX = 20;
 // Bytes of text a snippet aims at.
@@ -564,7 +565,7 @@ void cut_snippet(const Xapian::MSet &mset, const std::string &data, search_hit_t
     std::vector<page_text> pages = parse_data(data);
     for (const page_text &p : pages) {
         std::string s = mset.snippet(p.text, SNIPPET_BYTES, stemmer(),
-                                     Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH | Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                                     Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
                                      "<mark>", "</mark>", "\xe2\x80\xa6");
         if (!s.empty()) {
             hit->snippet = dup_string(s);
@@ -577,7 +578,7 @@ void cut_snippet(const Xapian::MSet &mset, const std::string &data, search_hit_t
     // the start of the first text, escaped all the same.
     if (!pages.empty()) {
         const page_text &p = pages.front();
-        hit->snippet = dup_string(mset.snippet(p.text, SNIPPET_BYTES, stemmer(), Xapian::MSet::SNIPPET_EXHAUSTIVE,
+        hit->snippet = dup_string(mset.snippet(p.text, SNIPPET_BYTES, stemmer(), 0,
                                                "<mark>", "</mark>", "\xe2\x80\xa6"));
         hit->scan_id = p.scan_id;
         hit->page = p.page;
