@@ -20,14 +20,23 @@
     "FROM letters l "
 
 static const char LETTERS_BY_ID_SQL[] = LETTER_COLUMNS "WHERE l.id = ANY($1::bigint[]) ORDER BY l.id";
-static const char LETTERS_PAGE_SQL[] = LETTER_COLUMNS "WHERE l.id > $1::bigint ORDER BY l.id LIMIT $2::int";
+/* A rebuild's page: the letters after $1 with their OCR pages in one
+ * column ("scan<US>page<US>text", pages separated by RS), so that one
+ * query per page can be in flight while the previous page is indexed. */
+static const char LETTERS_PAGE_SQL[] =
+    "SELECT l.id, l.direction, l.letter_number, l.sender, l.recipient, l.subject, l.summary, l.classification,"
+    "  to_char(l.created_at, 'YYYYMMDDHH24MISS') AS registered,"
+    "  letter_search_groups(l.id, l.security, l.unit_id) AS groups,"
+    "  (SELECT string_agg(concat_ws(' ', d.note, d.report), E'\\n' ORDER BY d.id)"
+    "     FROM dispositions d WHERE d.letter_id = l.id) AS notes,"
+    "  (SELECT string_agg(p.scan_id || E'\\x1f' || p.page || E'\\x1f' || translate(p.text, E'\\x1e\\x1f', '  '),"
+    "                     E'\\x1e' ORDER BY p.scan_id, p.page)"
+    "     FROM scans s JOIN page_texts p ON p.scan_id = s.id WHERE s.letter_id = l.id) AS pages "
+    "FROM letters l WHERE l.id > $1::bigint ORDER BY l.id LIMIT $2::int";
 
 static const char PAGES_BY_ID_SQL[] =
     "SELECT s.letter_id, p.scan_id, p.page, p.text FROM scans s JOIN page_texts p ON p.scan_id = s.id "
     "WHERE s.letter_id = ANY($1::bigint[]) ORDER BY s.letter_id, p.scan_id, p.page";
-static const char PAGES_RANGE_SQL[] =
-    "SELECT s.letter_id, p.scan_id, p.page, p.text FROM scans s JOIN page_texts p ON p.scan_id = s.id "
-    "WHERE s.letter_id BETWEEN $1::bigint AND $2::bigint ORDER BY s.letter_id, p.scan_id, p.page";
 
 static const char PENDING_SQL[] =
     "SELECT id, letter_id FROM index_outbox WHERE processed_at IS NULL ORDER BY id LIMIT $1::int";
@@ -384,41 +393,109 @@ int indexing_check(db_t *db, search_writer_t *w, indexing_error_t *err)
     }
 }
 
-/* One page of letters from the open snapshot; returns the number read
- * (0 at the end) or -1; *last is the highest id read. */
-static long rebuild_page(db_t *db, search_writer_t *w, long long *last, indexing_error_t *err)
+/* Writes the letters of a LETTERS_PAGE_SQL result. Returns the number
+ * written, or -1. */
+static long write_page(search_writer_t *w, PGresult *res, indexing_error_t *err)
 {
-    char after[32], limit[16];
-    snprintf(after, sizeof after, "%lld", *last);
+    int n = PQntuples(res);
+    search_page_t *pages = NULL;
+    size_t cap = 0;
+    long written = 0;
+    for (int i = 0; i < n; i++) {
+        const char *blob = db_get(res, i, "pages");
+        char *copy = blob ? strdup(blob) : NULL;
+        size_t np = 0;
+        if (blob && !copy) {
+            fail(err, "out of memory");
+            written = -1;
+            break;
+        }
+        for (char *save = NULL, *rec = copy ? strtok_r(copy, "\x1e", &save) : NULL; rec;
+             rec = strtok_r(NULL, "\x1e", &save)) {
+            char *a = strchr(rec, '\x1f'), *b = a ? strchr(a + 1, '\x1f') : NULL;
+            if (!b)
+                continue;
+            if (np == cap) {
+                size_t c = cap ? cap * 2 : 16;
+                search_page_t *grown = realloc(pages, c * sizeof *grown);
+                if (!grown) {
+                    written = -1;
+                    break;
+                }
+                pages = grown;
+                cap = c;
+            }
+            *a = *b = '\0';
+            pages[np++] = (search_page_t){.scan_id = strtoll(rec, NULL, 10), .page = atoi(a + 1), .text = b + 1};
+        }
+        long long id = strtoll(db_get(res, i, "id"), NULL, 10);
+        search_letter_t l = {
+            .id = id,
+            .direction = db_get(res, i, "direction"),
+            .letter_number = db_get(res, i, "letter_number"),
+            .sender = db_get(res, i, "sender"),
+            .recipient = db_get(res, i, "recipient"),
+            .subject = db_get(res, i, "subject"),
+            .summary = db_get(res, i, "summary"),
+            .classification = db_get(res, i, "classification"),
+            .registered = db_get(res, i, "registered"),
+            .groups = db_get(res, i, "groups"),
+            .notes = db_get(res, i, "notes"),
+            .pages = pages,
+            .npages = np,
+        };
+        search_error_t e;
+        if (written >= 0 && search_writer_put(w, &l, &e) != SEARCH_OK) {
+            fail(err, "letter %lld: %s", id, e.message);
+            written = -1;
+        }
+        free(copy);
+        if (written < 0) {
+            if (!err->message[0])
+                fail(err, "out of memory");
+            break;
+        }
+        written++;
+    }
+    free(pages);
+    return written;
+}
+
+/* Sends the query for the page after id `after` (the answer is taken by
+ * take_page); false on failure. */
+static bool send_page(db_t *db, long long after, indexing_error_t *err)
+{
+    char a[32], limit[16];
+    snprintf(a, sizeof a, "%lld", after);
     snprintf(limit, sizeof limit, "%d", INDEXING_PAGE);
-    const char *params[] = {after, limit};
-    PGresult *letters = db_query(db, LETTERS_PAGE_SQL, 2, params);
-    if (!letters) {
-        fail(err, "reading letters: %s", db_error(db));
-        return -1;
+    const char *params[] = {a, limit};
+    if (!PQsendQueryParams(db_conn(db), LETTERS_PAGE_SQL, 2, NULL, params, NULL, NULL, 0)) {
+        fail(err, "reading letters: %s", PQerrorMessage(db_conn(db)));
+        return false;
     }
-    int n = PQntuples(letters);
-    if (n == 0) {
-        PQclear(letters);
-        return 0;
+    return true;
+}
+
+/* The answer of send_page, or NULL (error set). */
+static PGresult *take_page(db_t *db, indexing_error_t *err)
+{
+    PGresult *res = NULL, *r;
+    while ((r = PQgetResult(db_conn(db)))) {
+        if (!res && PQresultStatus(r) == PGRES_TUPLES_OK) {
+            res = r;
+        } else {
+            if (PQresultStatus(r) != PGRES_TUPLES_OK)
+                fail(err, "reading letters: %s", PQresultErrorMessage(r));
+            PQclear(r);
+        }
     }
-    const char *range[] = {db_get(letters, 0, "id"), db_get(letters, n - 1, "id")};
-    PGresult *pages = db_query(db, PAGES_RANGE_SQL, 2, range);
-    if (!pages) {
-        PQclear(letters);
-        fail(err, "reading page texts: %s", db_error(db));
-        return -1;
-    }
-    long rc = write_letters(w, letters, pages, err);
-    *last = strtoll(db_get(letters, n - 1, "id"), NULL, 10);
-    PQclear(letters);
-    PQclear(pages);
-    return rc;
+    return res;
 }
 
 int indexing_rebuild(db_t *db, const char *index_dir, indexing_progress_fn progress, void *ctx,
                      const volatile sig_atomic_t *stop, char *gen_out, size_t gen_size, indexing_error_t *err)
 {
+    err->message[0] = '\0';
     if (search_dir_new_generation(index_dir, gen_out, gen_size) != 0) {
         fail(err, "cannot create a generation in %s: %s", index_dir, strerror(errno));
         return -1;
@@ -442,19 +519,35 @@ int indexing_rebuild(db_t *db, const char *index_dir, indexing_progress_fn progr
         fail(err, "cannot read the snapshot: %s", db_error(db));
         goto cleanup;
     }
-    long long total = strtoll(db_get(snap, 0, "letters"), NULL, 10), done = 0, last = 0, since_commit = 0;
+    long long total = strtoll(db_get(snap, 0, "letters"), NULL, 10), done = 0, since_commit = 0;
     if (progress)
         progress(ctx, 0, total);
+    /* One page in flight in PostgreSQL while the previous one is indexed. */
+    if (!send_page(db, 0, err))
+        goto cleanup;
     for (;;) {
+        PGresult *page = take_page(db, err);
+        if (!page)
+            goto cleanup;
+        int rows = PQntuples(page);
+        bool more = rows == INDEXING_PAGE && !(stop && *stop);
+        if (more && !send_page(db, strtoll(db_get(page, rows - 1, "id"), NULL, 10), err)) {
+            PQclear(page);
+            goto cleanup;
+        }
+        long n = write_page(w, page, err);
+        PQclear(page);
+        if (n < 0) {
+            if (more)
+                PQclear(take_page(db, err));
+            goto cleanup;
+        }
         if (stop && *stop) {
+            if (more)
+                PQclear(take_page(db, err));
             fail(err, "stopped");
             goto cleanup;
         }
-        long n = rebuild_page(db, w, &last, err);
-        if (n < 0)
-            goto cleanup;
-        if (n == 0)
-            break;
         done += n;
         since_commit += n;
         if (since_commit >= INDEXING_COMMIT_EVERY) {
@@ -464,6 +557,8 @@ int indexing_rebuild(db_t *db, const char *index_dir, indexing_progress_fn progr
         }
         if (progress)
             progress(ctx, done, total);
+        if (!more)
+            break;
     }
     db_exec(db, "COMMIT", 0, NULL);
     in_tx = false;

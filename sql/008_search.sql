@@ -60,13 +60,26 @@ INSERT INTO search_state DEFAULT VALUES;
 -- searched and their positions are access groups) and with its OCR text.
 -- Triggers, so that every code path that changes them (the dispositions
 -- API, the OCR worker, SQL by hand) queues the letter for the indexer in
--- the same transaction. A statement may queue a letter more than once;
--- the indexer reads each letter once per batch.
+-- the same transaction. A letter this transaction has queued already is
+-- not queued again (age(xmin) = 0: a row written by this transaction; the
+-- indexer reads the letter after the commit, with every change of it):
+-- a registration with its routing, a disposition to three positions, an
+-- OCR result of ten pages each make one row.
+CREATE FUNCTION index_outbox_queue(p_letter_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM index_outbox o
+                    WHERE o.letter_id = p_letter_id AND o.processed_at IS NULL AND age(o.xmin) = 0) THEN
+        INSERT INTO index_outbox (letter_id) VALUES (p_letter_id);
+    END IF;
+END
+$$;
+
 CREATE FUNCTION index_outbox_from_disposition() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        INSERT INTO index_outbox (letter_id) VALUES (OLD.letter_id);
+        PERFORM index_outbox_queue(OLD.letter_id);
         RETURN OLD;
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.note IS NOT DISTINCT FROM OLD.note
@@ -74,7 +87,7 @@ BEGIN
        AND NEW.to_position_id = OLD.to_position_id AND NEW.letter_id = OLD.letter_id THEN
         RETURN NEW; -- read_at, status: nothing the index holds
     END IF;
-    INSERT INTO index_outbox (letter_id) VALUES (NEW.letter_id);
+    PERFORM index_outbox_queue(NEW.letter_id);
     RETURN NEW;
 END
 $$;
@@ -89,7 +102,7 @@ BEGIN
     IF TG_OP = 'UPDATE' AND NEW.text = OLD.text THEN
         RETURN NEW;
     END IF;
-    INSERT INTO index_outbox (letter_id) SELECT s.letter_id FROM scans s WHERE s.id = v_scan;
+    PERFORM index_outbox_queue(s.letter_id) FROM scans s WHERE s.id = v_scan;
     RETURN NULL;
 END
 $$;
