@@ -122,7 +122,7 @@ static bool read_query(request_t *req, search_query_t *q)
     if (sort && strcmp(sort, "relevance") != 0 && strcmp(sort, "date") != 0)
         return bad(req, "sort", "expected relevance or date");
     q->sort = sort && strcmp(sort, "date") == 0 ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE;
-    q->facets = true;
+    q->facets = q->offset == 0; /* the first page carries them */
     q->snippets = true;
     return true;
 }

@@ -26,10 +26,9 @@ const Xapian::valueno SLOT_CLASS = 2; // classification code
 
 // Wildcards expand to at most this many terms (the most frequent).
 const Xapian::termcount WILDCARD_MAX = 100;
-// Matches examined at least when facets are asked for: below this many
-// matches totals and facets are exact; above, facets are scaled from
-// what was seen (each examined match costs the commonest words time).
-const Xapian::doccount FACET_CHECK = 250;
+// Matches examined per facet value: below this many a count is exact,
+// above it is Xapian's estimate from what it examined.
+const Xapian::doccount FACET_CHECK = 100;
 // Facet values reported, most frequent first.
 const size_t FACET_MAX = 20;
 // Bytes of text a snippet aims at.
@@ -540,20 +539,70 @@ Xapian::Query build_query(const search_query_t *q, const Xapian::Database *db, t
     return Xapian::Query(Xapian::Query::OP_FILTER, base, build_filter(q));
 }
 
-void facet_list(const Xapian::ValueCountMatchSpy &spy, double scale, search_facet_t **out, size_t *n)
+// A facet value: what is shown, and the term that selects it.
+struct facet_value {
+    std::string value;
+    std::string term;
+};
+
+// Registration years present in the index, newest first.
+std::vector<facet_value> year_values(const Xapian::Database &db)
 {
-    std::vector<std::pair<std::string, long long>> values;
-    for (Xapian::TermIterator it = spy.top_values_begin(FACET_MAX); it != spy.top_values_end(FACET_MAX); ++it) {
-        if ((*it).empty())
-            continue;
-        values.emplace_back(*it, static_cast<long long>(it.get_termfreq() * scale + 0.5));
+    std::vector<facet_value> out;
+    for (Xapian::TermIterator it = db.allterms_begin("Y"); it != db.allterms_end("Y"); ++it)
+        out.push_back({(*it).substr(1), *it});
+    std::reverse(out.begin(), out.end());
+    if (out.size() > FACET_MAX)
+        out.resize(FACET_MAX);
+    return out;
+}
+
+// The classification one step below the prefix asked for: the main
+// classes (0 .. 9) without one, then one more digit or one more dotted
+// segment (005 -> 005.1), so that each click narrows.
+std::vector<facet_value> class_values(const Xapian::Database &db, const char *asked)
+{
+    std::string prefix = asked ? asked : "";
+    while (!prefix.empty() && prefix.back() == '.')
+        prefix.pop_back();
+    std::vector<facet_value> out;
+    for (int dotted = 0; dotted < 2; dotted++) {
+        if (dotted && (prefix.empty() || prefix.back() < '0' || prefix.back() > '9'))
+            break;
+        for (char d = '0'; d <= '9'; d++) {
+            std::string v = prefix + (dotted ? "." : "") + d;
+            if (v.size() + 2 <= TERM_MAX && db.get_termfreq("XC" + v) > 0)
+                out.push_back({v, "XC" + v});
+        }
     }
-    *out = static_cast<search_facet_t *>(calloc(values.size() ? values.size() : 1, sizeof(search_facet_t)));
+    return out;
+}
+
+// Counts of the query within each value: a small unranked match per value
+// (FACET_CHECK matches at most), so the cost does not grow with the
+// number of matches, and the rights filter inside the query holds here too.
+void count_facets(const Xapian::Database &db, const Xapian::Query &query, const std::vector<facet_value> &values,
+                  search_facet_t **out, size_t *n, bool &exact)
+{
+    std::vector<std::pair<std::string, long long>> counts;
+    for (const facet_value &v : values) {
+        Xapian::Enquire enq(db);
+        enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(v.term)));
+        enq.set_weighting_scheme(Xapian::BoolWeight());
+        enq.set_docid_order(Xapian::Enquire::DONT_CARE);
+        Xapian::MSet m = enq.get_mset(0, 0, FACET_CHECK);
+        long long c = static_cast<long long>(m.get_matches_estimated());
+        if (m.get_matches_lower_bound() != m.get_matches_upper_bound())
+            exact = false;
+        if (c > 0)
+            counts.emplace_back(v.value, c);
+    }
+    *out = static_cast<search_facet_t *>(calloc(counts.size() ? counts.size() : 1, sizeof(search_facet_t)));
     if (!*out)
         throw std::bad_alloc();
-    for (size_t i = 0; i < values.size(); i++) {
-        (*out)[i].value = dup_string(values[i].first);
-        (*out)[i].count = values[i].second;
+    for (size_t i = 0; i < counts.size(); i++) {
+        (*out)[i].value = dup_string(counts[i].first);
+        (*out)[i].count = counts[i].second;
         *n = i + 1;
     }
 }
@@ -836,15 +885,7 @@ static search_status_t run_once(search_reader_t *r, const search_query_t *q, sea
     if (q->sort == SEARCH_SORT_DATE || text.empty)
         enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
     enq.set_docid_order(Xapian::Enquire::DESCENDING);
-    Xapian::ValueCountMatchSpy years(SLOT_YEAR), classes(SLOT_CLASS);
-    Xapian::doccount check = q->offset + q->limit;
-    if (q->facets) {
-        enq.add_matchspy(&years);
-        enq.add_matchspy(&classes);
-        check = std::max(check, FACET_CHECK);
-    }
-    Xapian::MSet mset = enq.get_mset(q->offset, std::min(q->limit, 1000u), check);
-    enq.clear_matchspies();
+    Xapian::MSet mset = enq.get_mset(q->offset, std::min(q->limit, 1000u));
 
     out->total = static_cast<long long>(mset.get_matches_estimated());
     out->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
@@ -866,11 +907,10 @@ static search_status_t run_once(search_reader_t *r, const search_query_t *q, sea
         out->nhits++;
     }
     if (q->facets) {
-        double seen = years.get_total();
-        double scale = seen > 0 && out->total > seen ? out->total / seen : 1.0;
-        out->facets_exact = scale == 1.0 && out->total_exact;
-        facet_list(years, scale, &out->years, &out->nyears);
-        facet_list(classes, scale, &out->classes, &out->nclasses);
+        bool exact = true;
+        count_facets(r->db, query, year_values(r->db), &out->years, &out->nyears, exact);
+        count_facets(r->db, query, class_values(r->db, q->classification), &out->classes, &out->nclasses, exact);
+        out->facets_exact = exact;
     }
     return SEARCH_OK;
 }

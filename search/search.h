@@ -148,7 +148,9 @@ typedef struct {
     const char *groups;         /* the caller's access groups, separated by spaces (required) */
     unsigned offset, limit;     /* limit 0..1000 */
     search_sort_t sort;
-    bool facets;   /* count years and classifications */
+    bool facets;   /* count registration years, and classifications one
+                      level below the classification asked for (main
+                      classes 0..9 without one) */
     bool snippets; /* cut snippets with <mark> */
 } search_query_t;
 
@@ -170,11 +172,11 @@ typedef struct {
     size_t nhits;
     long long total;      /* Xapian's estimate of the matches */
     bool total_exact;     /* the estimate is the exact count */
-    search_facet_t *years; /* by count, largest first */
+    search_facet_t *years; /* newest year first */
     size_t nyears;
     search_facet_t *classes;
     size_t nclasses;
-    bool facets_exact;  /* counted over every match */
+    bool facets_exact;  /* every count is exact (else some are estimates) */
     char *suggestion;   /* the query with misspelt words corrected, or NULL */
     bool plain_words;   /* q could not be parsed and was searched as plain words */
 } search_result_t;

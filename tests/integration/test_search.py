@@ -223,7 +223,11 @@ class SearchTest(unittest.TestCase):
         self.assertEqual(self.ids(q="siswa OR triwulan", **{"from": "2015-01-01"}), [self.l_undangan["id"]])
         res = self.search(q="siswa OR triwulan")
         self.assertEqual(res["facets"]["year"].get("2014"), 1)
-        self.assertEqual(res["facets"]["classification"], {"005": 1, "090": 1})
+        self.assertEqual(res["facets"]["classification"], {"0": 2})  # main classes
+        res = self.search(q="siswa OR triwulan", classification="0")
+        self.assertEqual(res["facets"]["classification"], {"00": 1, "09": 1})  # one level down
+        res = self.search(q="siswa OR triwulan", classification="00")
+        self.assertEqual(res["facets"]["classification"], {"005": 1})
         dated = self.ids(q="siswa OR triwulan", sort="date")
         self.assertEqual(dated, [self.l_undangan["id"], lid])  # newest first
         r = self.s("arsiparis").get(q(q="x", **{"from": "2015-02-30"}))
@@ -251,9 +255,11 @@ class SearchTest(unittest.TestCase):
             self.assertNotIn(lid, [i["letter"]["id"] for i in broad["items"]], user)
         for user in ("walikota", "umum", "admin"):
             self.assertEqual(self.ids(user, q="zamrudrahasia"), [lid], user)
-        # The facet of 800 counts only the scan's letter for an outsider.
-        self.assertEqual(self.search("asisten1", q="pejabat OR saluran")["facets"]["classification"], {"800": 1})
-        self.assertEqual(self.search("walikota", q="pejabat OR saluran")["facets"]["classification"], {"800": 2})
+        # The facet of class 8 counts only the scan's letter for an outsider.
+        self.assertEqual(self.search("asisten1", q="pejabat OR saluran")["facets"]["classification"], {"8": 1})
+        self.assertEqual(self.search("walikota", q="pejabat OR saluran")["facets"]["classification"], {"8": 2})
+        self.assertEqual(self.search("asisten1", q="pejabat OR saluran", classification="80")["facets"]["classification"],
+                         {"800": 1})
 
     def test_disposition_opens_letter_to_new_position(self):
         # A letter of its own: the other test reads l_secret for sekda.

@@ -148,8 +148,15 @@ static void test_rights_in_totals_and_facets(void **state)
     assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
     assert_int_equal(res.total, 1);
     assert_int_equal(res.nclasses, 1);
-    assert_string_equal(res.classes[0].value, "005");
+    assert_string_equal(res.classes[0].value, "0");
     search_result_free(&res);
+    /* One level below the classification asked for. */
+    q.classification = "0";
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    assert_int_equal(res.nclasses, 1);
+    assert_string_equal(res.classes[0].value, "00");
+    search_result_free(&res);
+    q.classification = NULL;
     q.groups = "all pos:1";
     assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
     assert_int_equal(res.total, 2);

@@ -21,6 +21,16 @@ const PAGE_SIZE = 20;
 // Totals above this many are Xapian's estimates and shown as such.
 const ESTIMATE_SHOWN_ABOVE = 1000;
 
+// The main classes (Permendagri 83/2022); older codes share the first digit.
+const MAIN_CLASSES = {
+  0: 'Umum', 1: 'Pemerintahan', 2: 'Politik', 3: 'Keamanan dan Ketertiban', 4: 'Kesejahteraan Rakyat',
+  5: 'Perekonomian', 6: 'Pekerjaan Umum dan Ketenagaan', 7: 'Pengawasan', 8: 'Kepegawaian', 9: 'Keuangan',
+};
+
+function classLabel(code) {
+  return code.length === 1 && MAIN_CLASSES[code] ? `${code}00 ${MAIN_CLASSES[code]}` : `${code}…`;
+}
+
 const ENTITIES = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#x27;': "'" };
 
 /** The text of an HTML-escaped string (only the entities the server writes). */
@@ -100,7 +110,7 @@ function resultItem(item) {
   );
 }
 
-function facetList(title, id, entries, hrefOf) {
+function facetList(title, id, entries, hrefOf, labelOf = (v) => v) {
   if (!entries.length) return null;
   return h(
     'section',
@@ -109,7 +119,7 @@ function facetList(title, id, entries, hrefOf) {
     h('ul', { class: 'facet-list', id }, entries.map(([value, count]) => h(
       'li',
       {},
-      h('a', { href: hrefOf(value) }, value),
+      h('a', { href: hrefOf(value) }, labelOf(value)),
       ' ',
       h('span', { class: 'facet-count' }, numberFormat.format(count)),
     ))),
@@ -215,11 +225,11 @@ export async function renderSearch(view, { query, signal, navigate }) {
     }
     if (data.facets && !facets.childNodes.length) {
       const years = Object.entries(data.facets.year || {}).sort((a, b) => b[0].localeCompare(a[0]));
-      const classes = Object.entries(data.facets.classification || {}).sort((a, b) => b[1] - a[1]);
+      const classes = Object.entries(data.facets.classification || {}).sort((a, b) => a[0].localeCompare(b[0]));
       replace(
         facets,
         facetList('Tahun registrasi', 'facet-year', years, (y) => hrefWith({ from: `${y}-01-01`, to: `${y}-12-31` })),
-        facetList('Klasifikasi', 'facet-classification', classes, (c) => hrefWith({ classification: c })),
+        facetList('Klasifikasi', 'facet-classification', classes, (c) => hrefWith({ classification: c }), classLabel),
       );
       if (!data.facets_exact && (years.length || classes.length)) append(facets, h('p', { class: 'hint' }, 'Jumlah per kelompok adalah perkiraan.'));
     }
