@@ -1,12 +1,17 @@
 #include "indexing.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
 
 /* A letter's document as the indexer reads it; registration time in the
@@ -32,7 +37,7 @@ static const char LETTERS_PAGE_SQL[] =
     "  (SELECT string_agg(p.scan_id || E'\\x1f' || p.page || E'\\x1f' || translate(p.text, E'\\x1e\\x1f', '  '),"
     "                     E'\\x1e' ORDER BY p.scan_id, p.page)"
     "     FROM scans s JOIN page_texts p ON p.scan_id = s.id WHERE s.letter_id = l.id) AS pages "
-    "FROM letters l WHERE l.id > $1::bigint ORDER BY l.id LIMIT $2::int";
+    "FROM letters l WHERE l.id > $1::bigint AND l.id <= $3::bigint ORDER BY l.id LIMIT $2::int";
 
 static const char PAGES_BY_ID_SQL[] =
     "SELECT s.letter_id, p.scan_id, p.page, p.text FROM scans s JOIN page_texts p ON p.scan_id = s.id "
@@ -49,10 +54,12 @@ static const char SINCE_SQL[] = "SELECT DISTINCT letter_id FROM index_outbox "
 static const char SINCE_MAX_SQL[] =
     "SELECT coalesce(max(id), 0) AS max FROM index_outbox WHERE processed_at >= $1::timestamptz";
 
-static const char SNAPSHOT_SQL[] = "SELECT now()::text AS snapshot_at,"
+static const char SNAPSHOT_SQL[] = "SELECT now()::text AS snapshot_at, pg_export_snapshot() AS snapshot_id,"
                                    "  (SELECT db_uuid FROM search_state) AS db_uuid,"
                                    "  (SELECT coalesce(max(id), 0) FROM index_outbox) AS outbox_id,"
-                                   "  (SELECT count(*) FROM letters) AS letters";
+                                   "  (SELECT count(*) FROM letters) AS letters,"
+                                   "  (SELECT coalesce(min(id), 0) FROM letters) AS min_id,"
+                                   "  (SELECT coalesce(max(id), 0) FROM letters) AS max_id";
 
 static const char CHECK_SQL[] =
     "SELECT (SELECT db_uuid FROM search_state) AS db_uuid,"
@@ -461,15 +468,16 @@ static long write_page(search_writer_t *w, PGresult *res, indexing_error_t *err)
     return written;
 }
 
-/* Sends the query for the page after id `after` (the answer is taken by
- * take_page); false on failure. */
-static bool send_page(db_t *db, long long after, indexing_error_t *err)
+/* Sends the query for the page after id `after`, up to id `hi` (the
+ * answer is taken by take_page); false on failure. */
+static bool send_page(db_t *db, long long after, long long hi, indexing_error_t *err)
 {
-    char a[32], limit[16];
+    char a[32], limit[16], h[32];
     snprintf(a, sizeof a, "%lld", after);
     snprintf(limit, sizeof limit, "%d", INDEXING_PAGE);
-    const char *params[] = {a, limit};
-    if (!PQsendQueryParams(db_conn(db), LETTERS_PAGE_SQL, 2, NULL, params, NULL, NULL, 0)) {
+    snprintf(h, sizeof h, "%lld", hi);
+    const char *params[] = {a, limit, h};
+    if (!PQsendQueryParams(db_conn(db), LETTERS_PAGE_SQL, 3, NULL, params, NULL, NULL, 0)) {
         fail(err, "reading letters: %s", PQerrorMessage(db_conn(db)));
         return false;
     }
@@ -492,6 +500,186 @@ static PGresult *take_page(db_t *db, indexing_error_t *err)
     return res;
 }
 
+/* Indexes the letters with ids in (lo, hi] from db's open snapshot into
+ * w, one page in flight in PostgreSQL while the previous one is indexed;
+ * *done counts them (atomically: a progress reader may be another
+ * thread). 0 or -1. */
+static int build_range(db_t *db, search_writer_t *w, long long lo, long long hi, long long *done,
+                       const volatile sig_atomic_t *stop, indexing_progress_fn progress, void *ctx, long long total,
+                       indexing_error_t *err)
+{
+    long since_commit = 0;
+    if (!send_page(db, lo, hi, err))
+        return -1;
+    for (;;) {
+        PGresult *page = take_page(db, err);
+        if (!page)
+            return -1;
+        int rows = PQntuples(page);
+        bool more = rows == INDEXING_PAGE && !(stop && *stop);
+        if (more && !send_page(db, strtoll(db_get(page, rows - 1, "id"), NULL, 10), hi, err)) {
+            PQclear(page);
+            return -1;
+        }
+        long n = write_page(w, page, err);
+        PQclear(page);
+        if (n >= 0 && stop && *stop) {
+            fail(err, "stopped");
+            n = -1;
+        }
+        if (n < 0) {
+            if (more)
+                PQclear(take_page(db, err));
+            return -1;
+        }
+        long long sum = __atomic_add_fetch(done, n, __ATOMIC_RELAXED);
+        since_commit += n;
+        if (since_commit >= INDEXING_COMMIT_EVERY) {
+            if (commit(w, err) != 0)
+                return -1;
+            since_commit = 0;
+        }
+        if (progress)
+            progress(ctx, sum, total);
+        if (!more)
+            return commit(w, err);
+    }
+}
+
+/* One part of a parallel rebuild: its own connection on the exported
+ * snapshot, its own Xapian database. */
+typedef struct {
+    pthread_t thread;
+    const char *conninfo;
+    const char *snapshot;
+    long long lo, hi;
+    char path[PATH_MAX];
+    const volatile sig_atomic_t *stop;
+    long long done;
+    int finished; /* set (atomically) as the thread ends */
+    int rc;
+    indexing_error_t err;
+} shard_t;
+
+static bool exec_plain(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+static void *shard_main(void *arg)
+{
+    shard_t *s = arg;
+    s->rc = -1;
+    s->err.message[0] = '\0';
+    search_error_t e;
+    search_writer_t *w = NULL;
+    db_t *db = db_open(s->conninfo);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT '%s'", s->snapshot);
+    if (!db || !db_ready(db) || !exec_plain(db_conn(db), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") ||
+        !exec_plain(db_conn(db), sql)) {
+        fail(&s->err, "cannot join the rebuild's snapshot: %s", db ? PQerrorMessage(db_conn(db)) : "out of memory");
+    } else if (!(w = search_writer_open(s->path, true, true, &e))) {
+        fail(&s->err, "cannot create %s: %s", s->path, e.message);
+    } else {
+        s->rc = build_range(db, w, s->lo, s->hi, &s->done, s->stop, NULL, NULL, 0, &s->err);
+    }
+    if (db && db_conn(db))
+        exec_plain(db_conn(db), "ROLLBACK");
+    search_writer_close(w);
+    db_close(db);
+    __atomic_store_n(&s->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* How many threads build: ESURAT_INDEX_BUILD_THREADS, else one per core
+ * (at most 4), and one for a small archive, where merging costs more. */
+static int build_threads(long long letters)
+{
+    if (config_str("ESURAT_INDEX_BUILD_THREADS", NULL))
+        return (int)config_long("ESURAT_INDEX_BUILD_THREADS", 1, 1, 16);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return letters < 20000 || cores < 2 ? 1 : (int)(cores > 4 ? 4 : cores);
+}
+
+/* Builds the letters of the open snapshot into gen_out with nthreads
+ * shards merged at the end. 0 or -1. */
+static int build_parallel(PGresult *snap, const char *gen_out, int nthreads, indexing_progress_fn progress, void *ctx,
+                          const volatile sig_atomic_t *stop, indexing_error_t *err)
+{
+    const char *snapshot = db_get(snap, 0, "snapshot_id");
+    if (!snapshot || strspn(snapshot, "0123456789ABCDEFabcdef-") != strlen(snapshot) || strlen(snapshot) > 64) {
+        fail(err, "unexpected snapshot id");
+        return -1;
+    }
+    long long total = strtoll(db_get(snap, 0, "letters"), NULL, 10);
+    long long lo = strtoll(db_get(snap, 0, "min_id"), NULL, 10) - 1, hi = strtoll(db_get(snap, 0, "max_id"), NULL, 10);
+    shard_t *shards = calloc((size_t)nthreads, sizeof *shards);
+    const char **paths = calloc((size_t)nthreads, sizeof *paths);
+    if (!shards || !paths) {
+        free(shards);
+        free(paths);
+        fail(err, "out of memory");
+        return -1;
+    }
+    int started = 0, rc = 0;
+    for (int i = 0; i < nthreads; i++) {
+        shard_t *s = &shards[i];
+        s->conninfo = config_database_url();
+        s->snapshot = snapshot;
+        s->lo = lo + (hi - lo) * i / nthreads;
+        s->hi = i == nthreads - 1 ? hi : lo + (hi - lo) * (i + 1) / nthreads;
+        s->stop = stop;
+        snprintf(s->path, sizeof s->path, "%s.part%d", gen_out, i);
+        paths[i] = s->path;
+        if (pthread_create(&s->thread, NULL, shard_main, s) != 0) {
+            fail(err, "cannot start a build thread");
+            rc = -1;
+            break;
+        }
+        started++;
+    }
+    /* Progress while they work. */
+    for (bool running = started > 0; running;) {
+        struct timespec ts = {0, 250 * 1000000L};
+        nanosleep(&ts, NULL);
+        long long done = 0;
+        running = false;
+        for (int i = 0; i < started; i++) {
+            done += __atomic_load_n(&shards[i].done, __ATOMIC_RELAXED);
+            running = running || !__atomic_load_n(&shards[i].finished, __ATOMIC_ACQUIRE);
+        }
+        if (progress && running)
+            progress(ctx, done, total);
+    }
+    long long done = 0;
+    for (int i = 0; i < started; i++) {
+        pthread_join(shards[i].thread, NULL);
+        done += shards[i].done;
+        if (shards[i].rc != 0 && rc == 0) {
+            *err = shards[i].err;
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
+        search_error_t e;
+        if (search_compact(paths, (size_t)nthreads, gen_out, &e) != SEARCH_OK) {
+            fail(err, "merging the parts: %s", e.message);
+            rc = -1;
+        } else if (progress) {
+            progress(ctx, done, total);
+        }
+    }
+    for (int i = 0; i < nthreads; i++)
+        search_dir_remove(shards[i].path);
+    free(shards);
+    free(paths);
+    return rc;
+}
+
 int indexing_rebuild(db_t *db, const char *index_dir, indexing_progress_fn progress, void *ctx,
                      const volatile sig_atomic_t *stop, char *gen_out, size_t gen_size, indexing_error_t *err)
 {
@@ -501,11 +689,7 @@ int indexing_rebuild(db_t *db, const char *index_dir, indexing_progress_fn progr
         return -1;
     }
     search_error_t e;
-    search_writer_t *w = search_writer_open(gen_out, true, true, &e);
-    if (!w) {
-        fail(err, "cannot create %s: %s", gen_out, e.message);
-        return -1;
-    }
+    search_writer_t *w = NULL;
     int rc = -1;
     PGresult *snap = NULL;
     bool in_tx = false;
@@ -519,46 +703,26 @@ int indexing_rebuild(db_t *db, const char *index_dir, indexing_progress_fn progr
         fail(err, "cannot read the snapshot: %s", db_error(db));
         goto cleanup;
     }
-    long long total = strtoll(db_get(snap, 0, "letters"), NULL, 10), done = 0, since_commit = 0;
+    long long total = strtoll(db_get(snap, 0, "letters"), NULL, 10), done = 0;
+    int nthreads = build_threads(total);
     if (progress)
         progress(ctx, 0, total);
-    /* One page in flight in PostgreSQL while the previous one is indexed. */
-    if (!send_page(db, 0, err))
-        goto cleanup;
-    for (;;) {
-        PGresult *page = take_page(db, err);
-        if (!page)
+    if (nthreads > 1) {
+        /* The exported snapshot lives as long as this transaction. */
+        if (build_parallel(snap, gen_out, nthreads, progress, ctx, stop, err) != 0)
             goto cleanup;
-        int rows = PQntuples(page);
-        bool more = rows == INDEXING_PAGE && !(stop && *stop);
-        if (more && !send_page(db, strtoll(db_get(page, rows - 1, "id"), NULL, 10), err)) {
-            PQclear(page);
+        if (!(w = search_writer_open(gen_out, false, true, &e))) {
+            fail(err, "cannot open %s: %s", gen_out, e.message);
             goto cleanup;
         }
-        long n = write_page(w, page, err);
-        PQclear(page);
-        if (n < 0) {
-            if (more)
-                PQclear(take_page(db, err));
+    } else {
+        if (!(w = search_writer_open(gen_out, true, true, &e))) {
+            fail(err, "cannot create %s: %s", gen_out, e.message);
             goto cleanup;
         }
-        if (stop && *stop) {
-            if (more)
-                PQclear(take_page(db, err));
-            fail(err, "stopped");
+        if (build_range(db, w, 0, strtoll(db_get(snap, 0, "max_id"), NULL, 10), &done, stop, progress, ctx, total,
+                        err) != 0)
             goto cleanup;
-        }
-        done += n;
-        since_commit += n;
-        if (since_commit >= INDEXING_COMMIT_EVERY) {
-            if (commit(w, err) != 0)
-                goto cleanup;
-            since_commit = 0;
-        }
-        if (progress)
-            progress(ctx, done, total);
-        if (!more)
-            break;
     }
     db_exec(db, "COMMIT", 0, NULL);
     in_tx = false;

@@ -9,7 +9,11 @@
  *
  * A rebuild reads every letter from one REPEATABLE READ snapshot into a
  * new generation (bounded memory: pages of INDEXING_PAGE letters, a
- * Xapian commit every INDEXING_COMMIT_EVERY), then applies the rows
+ * Xapian commit every INDEXING_COMMIT_EVERY). With several cores
+ * (ESURAT_INDEX_BUILD_THREADS, default one per core up to 4, from 20 000
+ * letters on) threads build disjoint id ranges on the exported snapshot
+ * (pg_export_snapshot) into parts that are merged with their ids kept.
+ * It then applies the rows
  * processed since that snapshot (changes the snapshot did not see, which
  * the previous generation's writer took meanwhile), and publishes the
  * generation. The indexer, seeing the link move, does the same catch-up

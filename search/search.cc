@@ -787,6 +787,20 @@ void search_writer_close(search_writer_t *w)
     }
 }
 
+search_status_t search_compact(const char *const *shards, size_t n, const char *out, search_error_t *err)
+{
+    clear_error(err);
+    try {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++)
+            all.add_database(Xapian::Database(shards[i], Xapian::DB_BACKEND_GLASS));
+        all.compact(out, Xapian::DBCOMPACT_NO_RENUMBER | Xapian::DBCOMPACT_MULTIPASS);
+        return SEARCH_OK;
+    } catch (...) {
+        return from_exception(err);
+    }
+}
+
 search_reader_t *search_reader_open(const char *index_dir, search_error_t *err)
 {
     clear_error(err);

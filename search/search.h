@@ -115,6 +115,11 @@ long long search_writer_doccount(search_writer_t *w);
 /* Closes (uncommitted changes are lost); NULL is a no-op. */
 void search_writer_close(search_writer_t *w);
 
+/* Merges the databases at shards[0..n) (built in parallel from disjoint
+ * ranges of letters) into a new database at out, keeping every docid
+ * (letter id) and the spelling data. */
+search_status_t search_compact(const char *const *shards, size_t n, const char *out, search_error_t *err);
+
 /* ------------------------------------------------------------------ reading */
 
 typedef struct search_reader search_reader_t;

@@ -363,7 +363,8 @@ class SearchTest(unittest.TestCase):
     def test_reindex_command(self):
         self.wait_indexed()
         before = self._snapshot()
-        p = self.stack.cli("reindex")
+        # Three threads on three id ranges, merged.
+        p = self.stack.cli("reindex", env={"ESURAT_INDEX_BUILD_THREADS": "3"})
         self.assertRegex(p.stderr, r"indexed \d+ of \d+ letters")
         self.assertRegex(p.stdout, r"reindexed \d+ letters")
         # The worker follows the new generation and keeps indexing into it.
