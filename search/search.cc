@@ -43,9 +43,13 @@ const size_t NUMBER_PARTS_MAX = 12;
 const char REC = '\x1e';  // between pages in the document data
 const char UNIT = '\x1f'; // between the fields of a page
 
+// One stemmer per thread: a Snowball stemmer keeps state while it works
+// (shared between the threads of a parallel rebuild it threw "stemming
+// exception!"). Xapian::Stem is a handle: every copy (a TermGenerator's,
+// a QueryParser's) shares the implementation of the thread that made it.
 const Xapian::Stem &stemmer()
 {
-    static const Xapian::Stem stem("indonesian");
+    static thread_local const Xapian::Stem stem("indonesian");
     return stem;
 }
 

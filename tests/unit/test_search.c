@@ -2,6 +2,7 @@
  * temporary directory: terms and filters, rights, snippets, hostile
  * queries, generations. */
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,6 +251,72 @@ static void test_refresh_and_missing(void **state)
     search_dir_remove(junk);
 }
 
+/* Writers in parallel threads (a parallel rebuild), merged keeping ids. */
+typedef struct {
+    char path[PATH_MAX + 16];
+    long long first;
+    search_status_t st;
+} part_t;
+
+static void *write_part(void *arg)
+{
+    part_t *p = arg;
+    search_error_t err;
+    search_writer_t *w = search_writer_open(p->path, true, true, &err);
+    p->st = w ? SEARCH_OK : err.status;
+    static const char *const words[] = {"mengundang", "pelaksanaan", "dilaksanakan", "pembangunan", "dikeluarkan",
+                                        "koordinasi", "perjalanan", "kepegawaian", "keuangan", "pemberitahuan"};
+    for (long long i = 0; w && p->st == SEARCH_OK && i < 1500; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "Surat %lld tentang %s, %s dan %s yang diberitahukan kepada para pejabat.", i,
+                 words[i % 10], words[(i * 7) % 10], words[(i * 3) % 10]);
+        search_page_t page = {.scan_id = 1, .page = 1, .text = text};
+        search_letter_t l = {.id = p->first + i, .direction = "in", .sender = "Dinas", .recipient = "Walikota",
+                             .subject = text, .registered = "20200101000000", .groups = "all", .pages = &page,
+                             .npages = 1};
+        p->st = search_writer_put(w, &l, &err);
+    }
+    if (w && p->st == SEARCH_OK)
+        p->st = search_writer_commit(w, &err);
+    search_writer_close(w);
+    return NULL;
+}
+
+static void test_parallel_writers_and_merge(void **state)
+{
+    (void)state;
+    part_t parts[3];
+    pthread_t threads[3];
+    const char *paths[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(parts[i].path, sizeof parts[i].path, "%s/part%d", dir, i);
+        parts[i].first = 1000 + i * 10000;
+        paths[i] = parts[i].path;
+        assert_int_equal(pthread_create(&threads[i], NULL, write_part, &parts[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(parts[i].st, SEARCH_OK);
+    }
+    char merged[PATH_MAX + 16];
+    snprintf(merged, sizeof merged, "%s/merged", dir);
+    search_error_t err;
+    assert_int_equal(search_compact(paths, 3, merged, &err), SEARCH_OK);
+    search_writer_t *w = search_writer_open(merged, false, false, &err);
+    assert_non_null(w);
+    assert_int_equal(search_writer_doccount(w), 4500);
+    /* The ids are the letters' ids still: replacing one does not add one. */
+    search_letter_t l = {.id = 21499, .direction = "out", .sender = "x", .recipient = "y", .subject = "ganti",
+                         .registered = "20200101000000", .groups = "all"};
+    assert_int_equal(search_writer_put(w, &l, &err), SEARCH_OK);
+    assert_int_equal(search_writer_commit(w, &err), SEARCH_OK);
+    assert_int_equal(search_writer_doccount(w), 4500);
+    search_writer_close(w);
+    for (int i = 0; i < 3; i++)
+        search_dir_remove(parts[i].path);
+    search_dir_remove(merged);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,7 +324,7 @@ int main(void)
         cmocka_unit_test(test_filters),            cmocka_unit_test(test_rights_in_totals_and_facets),
         cmocka_unit_test(test_snippets_escaped),   cmocka_unit_test(test_spelling),
         cmocka_unit_test(test_hostile_queries),    cmocka_unit_test(test_describe_date_terms),
-        cmocka_unit_test(test_refresh_and_missing),
+        cmocka_unit_test(test_refresh_and_missing), cmocka_unit_test(test_parallel_writers_and_merge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
