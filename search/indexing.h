@@ -32,7 +32,7 @@
 #include "search.h"
 
 #define INDEXING_PAGE 1000
-#define INDEXING_COMMIT_EVERY 20000
+#define INDEXING_COMMIT_EVERY 10000
 /* Outbox rows taken per batch. */
 #define INDEXING_BATCH 500
 
