@@ -60,18 +60,33 @@ INSERT INTO search_state DEFAULT VALUES;
 -- searched and their positions are access groups) and with its OCR text.
 -- Triggers, so that every code path that changes them (the dispositions
 -- API, the OCR worker, SQL by hand) queues the letter for the indexer in
--- the same transaction. A letter this transaction has queued already is
--- not queued again (age(xmin) = 0: a row written by this transaction; the
--- indexer reads the letter after the commit, with every change of it):
--- a registration with its routing, a disposition to three positions, an
--- OCR result of ten pages each make one row.
+-- the same transaction.
+--
+-- One row per letter and transaction: a row for a letter this transaction
+-- has queued already is dropped (age(xmin) = 0: written by this
+-- transaction; the indexer reads the letter after the commit, with every
+-- change of it). So a registration with its routing, a disposition to
+-- three positions, an OCR result of ten pages, and code that queues the
+-- letter itself besides these triggers (the dispositions API, the OCR
+-- worker) each leave one row.
+CREATE FUNCTION index_outbox_once() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM index_outbox o
+                WHERE o.letter_id = NEW.letter_id AND o.op = NEW.op AND o.processed_at IS NULL
+                  AND age(o.xmin) = 0) THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER index_outbox_once BEFORE INSERT ON index_outbox
+    FOR EACH ROW EXECUTE FUNCTION index_outbox_once();
+
 CREATE FUNCTION index_outbox_queue(p_letter_id bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM index_outbox o
-                    WHERE o.letter_id = p_letter_id AND o.processed_at IS NULL AND age(o.xmin) = 0) THEN
-        INSERT INTO index_outbox (letter_id) VALUES (p_letter_id);
-    END IF;
+    INSERT INTO index_outbox (letter_id) VALUES (p_letter_id);
 END
 $$;
 

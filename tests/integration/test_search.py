@@ -295,6 +295,23 @@ class SearchTest(unittest.TestCase):
         self.assertEqual(self.ids("sekda", q="ditelaah"), [lid])  # the note is searched
         self.assertEqual(self.ids("asisten1", q="safirdisposisi"), [])
 
+    def test_outbox_one_row_per_letter_and_transaction(self):
+        lid = self.l_undangan["id"]
+        count = "SELECT count(*) FROM index_outbox WHERE letter_id = %d" % lid
+        before = int(self.stack.psql(count))
+        # Code that queues the letter itself, twice, and a trigger (the
+        # routing's note changes): one row.
+        self.stack.psql(
+            "BEGIN; INSERT INTO index_outbox (letter_id) VALUES (%d); INSERT INTO index_outbox (letter_id) VALUES (%d);"
+            " UPDATE dispositions SET note = 'Segera hadiri' WHERE letter_id = %d; COMMIT" % (lid, lid, lid)
+        )
+        self.assertEqual(int(self.stack.psql(count)), before + 1)
+        self.wait_indexed()
+        self.assertEqual(self.ids(q="hadiri"), [lid])  # the note is searched
+        # Another transaction queues it again.
+        self.stack.psql("INSERT INTO index_outbox (letter_id) VALUES (%d)" % lid)
+        self.assertEqual(int(self.stack.psql(count)), before + 2)
+
     # ------------------------------------------------------------ hostile input
     def test_hostile_queries(self):
         pids = self.stack.fcgi_worker_pids()
