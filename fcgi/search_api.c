@@ -16,7 +16,7 @@
 #define MAX_NUMBER 100
 #define MAX_SENDER 300
 
-const char *const search_params[] = {"q",         "number", "from",  "to",     "sender", "classification",
+const char *const search_params[] = {"q",         "number", "from",   "to",   "sender", "classification",
                                      "direction", "limit",  "offset", "sort", NULL};
 
 /* The caller's access groups (sql/008_search.sql). */
@@ -56,8 +56,7 @@ static search_reader_t *read_handle(request_t *req)
         if (!reader) {
             if (err.status != SEARCH_MISSING)
                 log_error("search: cannot open the index: %s", err.message);
-            reply_error(req, 503, "index_unavailable", NULL,
-                        "the search index is being built; try again shortly");
+            reply_error(req, 503, "index_unavailable", NULL, "the search index is being built; try again shortly");
             return NULL;
         }
     }
@@ -100,8 +99,8 @@ static bool read_query(request_t *req, search_query_t *q)
         return bad(req, "number", "too long");
     if (q->sender && utf8_chars(q->sender) > MAX_SENDER)
         return bad(req, "sender", "too long");
-    if (q->classification && (strlen(q->classification) > 64 ||
-                              strspn(q->classification, "0123456789.") != strlen(q->classification)))
+    if (q->classification &&
+        (strlen(q->classification) > 64 || strspn(q->classification, "0123456789.") != strlen(q->classification)))
         return bad(req, "classification", "expected the start of a code, digits and dots");
     if (q->direction && !enum_valid(q->direction, V_DIRECTIONS))
         return bad(req, "direction", "expected in or out");
@@ -212,12 +211,11 @@ void search_get(request_t *req)
         }
         json_array_append_new(items, item);
     }
-    json_t *body = json_pack("{s:I, s:b, s:o, s:{s:o, s:o}, s:b, s:o, s:b}", "total", (json_int_t)res->total,
-                             "total_exact", res->total_exact, "items", items, "facets", "year",
-                             facets_json(res->years, res->nyears), "classification",
-                             facets_json(res->classes, res->nclasses), "facets_exact", res->facets_exact,
-                             "suggestion", res->suggestion ? json_string(res->suggestion) : json_null(),
-                             "plain_words", res->plain_words);
+    json_t *body = json_pack(
+        "{s:I, s:b, s:o, s:{s:o, s:o}, s:b, s:o, s:b}", "total", (json_int_t)res->total, "total_exact",
+        res->total_exact, "items", items, "facets", "year", facets_json(res->years, res->nyears), "classification",
+        facets_json(res->classes, res->nclasses), "facets_exact", res->facets_exact, "suggestion",
+        res->suggestion ? json_string(res->suggestion) : json_null(), "plain_words", res->plain_words);
     if (body)
         json_object_set_new(body, "took_ms", json_real(ms_since(&t0)));
     /* Scores and times with a few digits, not 17. */

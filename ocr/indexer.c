@@ -69,8 +69,7 @@ static bool rebuild(indexer_t *ix, db_t *db, search_writer_t **w, char *gen, siz
         return false;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    log_info("index: rebuilt in %.1f s (%s)", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-             gen);
+    log_info("index: rebuilt in %.1f s (%s)", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, gen);
     search_dir_remove_old(ix->index_dir, NULL);
     return true;
 }

@@ -37,8 +37,9 @@ static double pct(double *v, int n, double p)
     return v[i];
 }
 
-static const char PG_SQL[] = "SELECT letter_id, ts_rank(tsv, q) AS r FROM bench_fts, websearch_to_tsquery('indonesian', $1) q "
-                             "WHERE tsv @@ q AND ($2::int IS NULL OR year = $2::int) ORDER BY r DESC LIMIT 20";
+static const char PG_SQL[] =
+    "SELECT letter_id, ts_rank(tsv, q) AS r FROM bench_fts, websearch_to_tsquery('indonesian', $1) q "
+    "WHERE tsv @@ q AND ($2::int IS NULL OR year = $2::int) ORDER BY r DESC LIMIT 20";
 
 int main(int argc, char **argv)
 {
@@ -79,8 +80,12 @@ int main(int argc, char **argv)
             snprintf(from, sizeof from, "%.4s-01-01", year);
             snprintf(to, sizeof to, "%.4s-12-31", year);
         }
-        search_query_t sq = {.q = q, .from = from[0] ? from : NULL, .to = to[0] ? to : NULL, .groups = "all",
-                             .limit = 20, .facets = !getenv("BENCH_NO_FACETS"),
+        search_query_t sq = {.q = q,
+                             .from = from[0] ? from : NULL,
+                             .to = to[0] ? to : NULL,
+                             .groups = "all",
+                             .limit = 20,
+                             .facets = !getenv("BENCH_NO_FACETS"),
                              .snippets = !getenv("BENCH_NO_SNIPPETS")};
         long long total = 0;
         for (int i = 0; i < reps; i++) {

@@ -157,8 +157,7 @@ void search_dir_remove_old(const char *index_dir, const char *keep)
         return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, "gen-", 4) != 0 || strcmp(e->d_name, cur_name) == 0 ||
-            strcmp(e->d_name, keep_name) == 0)
+        if (strncmp(e->d_name, "gen-", 4) != 0 || strcmp(e->d_name, cur_name) == 0 || strcmp(e->d_name, keep_name) == 0)
             continue;
         char path[PATH_MAX];
         if (snprintf(path, sizeof path, "%s/%s", index_dir, e->d_name) < (int)sizeof path)

@@ -3,13 +3,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <time.h>
-#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -17,7 +17,7 @@
 /* A letter's document as the indexer reads it; registration time in the
  * connection's time zone (Asia/Jakarta). */
 #define LETTER_COLUMNS                                                                                                 \
-    "SELECT l.id, l.direction, l.letter_number, l.sender, l.recipient, l.subject, l.summary, l.classification,"       \
+    "SELECT l.id, l.direction, l.letter_number, l.sender, l.recipient, l.subject, l.summary, l.classification,"        \
     "  to_char(l.created_at, 'YYYYMMDDHH24MISS') AS registered,"                                                       \
     "  letter_search_groups(l.id, l.security, l.unit_id) AS groups,"                                                   \
     "  (SELECT string_agg(concat_ws(' ', d.note, d.report), E'\\n' ORDER BY d.id)"                                     \
@@ -47,8 +47,7 @@ static const char PENDING_SQL[] =
     "SELECT id, letter_id FROM index_outbox WHERE processed_at IS NULL ORDER BY id LIMIT $1::int";
 /* clock_timestamp(), not now(): a row is marked after its change
  * committed and after the indexer read it, which catch-up relies on. */
-static const char MARK_SQL[] =
-    "UPDATE index_outbox SET processed_at = clock_timestamp() WHERE id = ANY($1::bigint[])";
+static const char MARK_SQL[] = "UPDATE index_outbox SET processed_at = clock_timestamp() WHERE id = ANY($1::bigint[])";
 static const char SINCE_SQL[] = "SELECT DISTINCT letter_id FROM index_outbox "
                                 "WHERE processed_at >= $1::timestamptz ORDER BY letter_id";
 static const char SINCE_MAX_SQL[] =
@@ -290,8 +289,8 @@ long indexing_drain(db_t *db, search_writer_t *w, int max, indexing_error_t *err
     }
     if (rc != 0)
         fail(err, "out of memory");
-    if (rc == 0 && (apply_letters(db, w, &letters, err) != 0 || raise_outbox_id(w, max_id, err) != 0 ||
-                    commit(w, err) != 0))
+    if (rc == 0 &&
+        (apply_letters(db, w, &letters, err) != 0 || raise_outbox_id(w, max_id, err) != 0 || commit(w, err) != 0))
         rc = -1;
     if (rc == 0) {
         const char *mark[] = {ids_text(&rows)};
@@ -387,8 +386,7 @@ int indexing_check(db_t *db, search_writer_t *w, indexing_error_t *err)
                  db_uuid ? db_uuid : "unknown");
             verdict = 1;
         } else if (processed > applied) {
-            fail(err, "outbox rows up to %lld were processed, the index holds changes up to %lld", processed,
-                 applied);
+            fail(err, "outbox rows up to %lld were processed, the index holds changes up to %lld", processed, applied);
             verdict = 1;
         } else if (docs != letters) {
             fail(err, "index holds %lld letters, the database %lld", docs, letters);
@@ -758,7 +756,6 @@ long indexing_prune(db_t *db, int days)
     char d[16];
     snprintf(d, sizeof d, "%d", days);
     const char *params[] = {d};
-    return db_exec(db,
-                   "DELETE FROM index_outbox WHERE processed_at < now() - make_interval(days => $1::int)", 1,
+    return db_exec(db, "DELETE FROM index_outbox WHERE processed_at < now() - make_interval(days => $1::int)", 1,
                    params);
 }

@@ -18,7 +18,8 @@
 
 #include <unistd.h>
 
-namespace {
+namespace
+{
 
 const Xapian::valueno SLOT_DATE = 0;  // YYYYMMDDHHMMSS
 const Xapian::valueno SLOT_YEAR = 1;  // YYYY
@@ -324,8 +325,8 @@ std::vector<page_text> parse_data(const std::string &data)
         size_t a = rec.find(UNIT);
         size_t b = a == std::string::npos ? a : rec.find(UNIT, a + 1);
         if (b != std::string::npos)
-            pages.push_back({atoll(rec.substr(0, a).c_str()), atoi(rec.substr(a + 1, b - a - 1).c_str()),
-                             rec.substr(b + 1)});
+            pages.push_back(
+                {atoll(rec.substr(0, a).c_str()), atoi(rec.substr(a + 1, b - a - 1).c_str()), rec.substr(b + 1)});
         pos = end;
     }
     return pages;
@@ -617,8 +618,7 @@ void cut_snippet(const Xapian::MSet &mset, const std::string &data, search_hit_t
 {
     std::vector<page_text> pages = parse_data(data);
     for (const page_text &p : pages) {
-        std::string s = mset.snippet(p.text, SNIPPET_BYTES, stemmer(),
-                                     Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
+        std::string s = mset.snippet(p.text, SNIPPET_BYTES, stemmer(), Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
                                      "<mark>", "</mark>", "\xe2\x80\xa6");
         if (!s.empty()) {
             hit->snippet = dup_string(s);
@@ -631,8 +631,8 @@ void cut_snippet(const Xapian::MSet &mset, const std::string &data, search_hit_t
     // the start of the first text, escaped all the same.
     if (!pages.empty()) {
         const page_text &p = pages.front();
-        hit->snippet = dup_string(mset.snippet(p.text, SNIPPET_BYTES, stemmer(), 0,
-                                               "<mark>", "</mark>", "\xe2\x80\xa6"));
+        hit->snippet =
+            dup_string(mset.snippet(p.text, SNIPPET_BYTES, stemmer(), 0, "<mark>", "</mark>", "\xe2\x80\xa6"));
         hit->scan_id = p.scan_id;
         hit->page = p.page;
     } else {
@@ -742,8 +742,7 @@ search_status_t search_writer_set_meta(search_writer_t *w, const char *key, cons
     }
 }
 
-search_status_t search_writer_get_meta(search_writer_t *w, const char *key, char *buf, size_t size,
-                                       search_error_t *err)
+search_status_t search_writer_get_meta(search_writer_t *w, const char *key, char *buf, size_t size, search_error_t *err)
 {
     clear_error(err);
     try {
@@ -846,8 +845,7 @@ search_status_t search_reader_refresh(search_reader_t *r, search_error_t *err)
     }
 }
 
-search_status_t search_reader_get_meta(search_reader_t *r, const char *key, char *buf, size_t size,
-                                       search_error_t *err)
+search_status_t search_reader_get_meta(search_reader_t *r, const char *key, char *buf, size_t size, search_error_t *err)
 {
     clear_error(err);
     try {

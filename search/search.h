@@ -46,13 +46,13 @@ extern "C" {
 
 typedef enum {
     SEARCH_OK = 0,
-    SEARCH_MISSING,  /* no index at that place (yet) */
-    SEARCH_CORRUPT,  /* the files are damaged or of another format */
-    SEARCH_LOCKED,   /* another writer holds the index */
-    SEARCH_IO,       /* the file system failed */
-    SEARCH_INVALID,  /* bad argument (an id beyond 2^32, a NULL) */
-    SEARCH_NOMEM,    /* out of memory */
-    SEARCH_FAILED,   /* any other Xapian error */
+    SEARCH_MISSING, /* no index at that place (yet) */
+    SEARCH_CORRUPT, /* the files are damaged or of another format */
+    SEARCH_LOCKED,  /* another writer holds the index */
+    SEARCH_IO,      /* the file system failed */
+    SEARCH_INVALID, /* bad argument (an id beyond 2^32, a NULL) */
+    SEARCH_NOMEM,   /* out of memory */
+    SEARCH_FAILED,  /* any other Xapian error */
 } search_status_t;
 
 typedef struct {
@@ -175,23 +175,22 @@ typedef struct {
 typedef struct {
     search_hit_t *hits;
     size_t nhits;
-    long long total;      /* Xapian's estimate of the matches */
-    bool total_exact;     /* the estimate is the exact count */
+    long long total;       /* Xapian's estimate of the matches */
+    bool total_exact;      /* the estimate is the exact count */
     search_facet_t *years; /* newest year first */
     size_t nyears;
     search_facet_t *classes;
     size_t nclasses;
-    bool facets_exact;  /* every count is exact (else some are estimates) */
-    char *suggestion;   /* the query with misspelt words corrected, or NULL */
-    bool plain_words;   /* q could not be parsed and was searched as plain words */
+    bool facets_exact; /* every count is exact (else some are estimates) */
+    char *suggestion;  /* the query with misspelt words corrected, or NULL */
+    bool plain_words;  /* q could not be parsed and was searched as plain words */
 } search_result_t;
 
 /* Runs query; *out is filled (free with search_result_free, also after an
  * error). Words the query language cannot parse are searched as plain
  * words; so any q gives results or none, and errors mean the index is
  * unusable (SEARCH_MISSING, SEARCH_CORRUPT, SEARCH_IO, ...). */
-search_status_t search_run(search_reader_t *r, const search_query_t *query, search_result_t *out,
-                           search_error_t *err);
+search_status_t search_run(search_reader_t *r, const search_query_t *query, search_result_t *out, search_error_t *err);
 
 void search_result_free(search_result_t *res);
 

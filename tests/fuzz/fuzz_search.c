@@ -46,11 +46,18 @@ static void build_index(void)
         search_page_t page = {.scan_id = i + 1, .page = 1, .text = texts[i]};
         char number[64];
         snprintf(number, sizeof number, "00%d/1%d/Disdik/201%d", i, i, i + 3);
-        search_letter_t l = {.id = i + 1, .direction = i ? "out" : "in", .letter_number = number,
-                             .sender = "Dinas Pendidikan", .recipient = "Walikota", .subject = texts[(i + 1) % 3],
-                             .summary = texts[(i + 2) % 3], .classification = i == 2 ? "800.1.11" : "005",
-                             .registered = i ? "20150101120000" : "20141231080000", .groups = i == 2 ? "admin" : "all",
-                             .pages = &page, .npages = 1};
+        search_letter_t l = {.id = i + 1,
+                             .direction = i ? "out" : "in",
+                             .letter_number = number,
+                             .sender = "Dinas Pendidikan",
+                             .recipient = "Walikota",
+                             .subject = texts[(i + 1) % 3],
+                             .summary = texts[(i + 2) % 3],
+                             .classification = i == 2 ? "800.1.11" : "005",
+                             .registered = i ? "20150101120000" : "20141231080000",
+                             .groups = i == 2 ? "admin" : "all",
+                             .pages = &page,
+                             .npages = 1};
         if (search_writer_put(w, &l, &err) != SEARCH_OK)
             abort();
     }
@@ -82,9 +89,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fields[nf++] = buf + start;
             start = i + 1;
         }
-    search_query_t q = {.q = fields[0], .number = fields[1], .sender = fields[2], .classification = fields[3],
-                        .from = fields[4], .to = fields[5], .groups = "all admin", .limit = 10,
-                        .facets = true, .snippets = true, .sort = size % 2 ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE};
+    search_query_t q = {.q = fields[0],
+                        .number = fields[1],
+                        .sender = fields[2],
+                        .classification = fields[3],
+                        .from = fields[4],
+                        .to = fields[5],
+                        .groups = "all admin",
+                        .limit = 10,
+                        .facets = true,
+                        .snippets = true,
+                        .sort = size % 2 ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE};
     search_result_t res;
     search_error_t err;
     if (search_run(reader, &q, &res, &err) != SEARCH_OK) {

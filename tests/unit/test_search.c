@@ -200,8 +200,9 @@ static void test_hostile_queries(void **state)
     (void)state;
     static char long_q[12000];
     memset(long_q, 'a', sizeof long_q - 1);
-    const char *hostile[] = {"\"", "*", "NEAR(", "AND OR", "((((", "-", "a* b* c*", "\x01\x7f", "\xc3\xa9t\xc3\xa9",
-                             "NOT", "OR rapat", "rapat NEAR/2", "\"rapat", long_q, "''''", "subject:x", "\xe2\x80"};
+    const char *hostile[] = {
+        "\"",  "*",        "NEAR(",        "AND OR",  "((((", "-",    "a* b* c*",  "\x01\x7f", "\xc3\xa9t\xc3\xa9",
+        "NOT", "OR rapat", "rapat NEAR/2", "\"rapat", long_q, "''''", "subject:x", "\xe2\x80"};
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         search_query_t q = {.q = hostile[i], .groups = "all", .limit = 10, .facets = true, .snippets = true};
         search_result_t res;
@@ -265,14 +266,20 @@ static void *write_part(void *arg)
     search_writer_t *w = search_writer_open(p->path, true, true, &err);
     p->st = w ? SEARCH_OK : err.status;
     static const char *const words[] = {"mengundang", "pelaksanaan", "dilaksanakan", "pembangunan", "dikeluarkan",
-                                        "koordinasi", "perjalanan", "kepegawaian", "keuangan", "pemberitahuan"};
+                                        "koordinasi", "perjalanan",  "kepegawaian",  "keuangan",    "pemberitahuan"};
     for (long long i = 0; w && p->st == SEARCH_OK && i < 1500; i++) {
         char text[512];
         snprintf(text, sizeof text, "Surat %lld tentang %s, %s dan %s yang diberitahukan kepada para pejabat.", i,
                  words[i % 10], words[(i * 7) % 10], words[(i * 3) % 10]);
         search_page_t page = {.scan_id = 1, .page = 1, .text = text};
-        search_letter_t l = {.id = p->first + i, .direction = "in", .sender = "Dinas", .recipient = "Walikota",
-                             .subject = text, .registered = "20200101000000", .groups = "all", .pages = &page,
+        search_letter_t l = {.id = p->first + i,
+                             .direction = "in",
+                             .sender = "Dinas",
+                             .recipient = "Walikota",
+                             .subject = text,
+                             .registered = "20200101000000",
+                             .groups = "all",
+                             .pages = &page,
                              .npages = 1};
         p->st = search_writer_put(w, &l, &err);
     }
@@ -306,8 +313,13 @@ static void test_parallel_writers_and_merge(void **state)
     assert_non_null(w);
     assert_int_equal(search_writer_doccount(w), 4500);
     /* The ids are the letters' ids still: replacing one does not add one. */
-    search_letter_t l = {.id = 21499, .direction = "out", .sender = "x", .recipient = "y", .subject = "ganti",
-                         .registered = "20200101000000", .groups = "all"};
+    search_letter_t l = {.id = 21499,
+                         .direction = "out",
+                         .sender = "x",
+                         .recipient = "y",
+                         .subject = "ganti",
+                         .registered = "20200101000000",
+                         .groups = "all"};
     assert_int_equal(search_writer_put(w, &l, &err), SEARCH_OK);
     assert_int_equal(search_writer_commit(w, &err), SEARCH_OK);
     assert_int_equal(search_writer_doccount(w), 4500);
@@ -320,11 +332,16 @@ static void test_parallel_writers_and_merge(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stemming_and_words), cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_filters),            cmocka_unit_test(test_rights_in_totals_and_facets),
-        cmocka_unit_test(test_snippets_escaped),   cmocka_unit_test(test_spelling),
-        cmocka_unit_test(test_hostile_queries),    cmocka_unit_test(test_describe_date_terms),
-        cmocka_unit_test(test_refresh_and_missing), cmocka_unit_test(test_parallel_writers_and_merge),
+        cmocka_unit_test(test_stemming_and_words),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_rights_in_totals_and_facets),
+        cmocka_unit_test(test_snippets_escaped),
+        cmocka_unit_test(test_spelling),
+        cmocka_unit_test(test_hostile_queries),
+        cmocka_unit_test(test_describe_date_terms),
+        cmocka_unit_test(test_refresh_and_missing),
+        cmocka_unit_test(test_parallel_writers_and_merge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
