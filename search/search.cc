@@ -614,17 +614,101 @@ void count_facets(const Xapian::Database &db, const Xapian::Query &query, const 
 
 // The snippet of the first page (in reading order) where the query
 // matches, or of the summary; scan and page say where it stands.
-void cut_snippet(const Xapian::MSet &mset, const std::string &data, search_hit_t *hit)
+// What the words of the query look like in a text, to find where to cut
+// a snippet without reading the whole page word by word: the unstemmed
+// terms, and the stems of the stemmed ones (Indonesian stems are mostly
+// inside their words: mengundang, pelaksanaan). Filters (prefixed terms)
+// are left out; wildcards give nothing (their terms are expanded later).
+std::vector<std::string> needles(const Xapian::Query &text)
+{
+    std::vector<std::string> out;
+    for (Xapian::TermIterator it = text.get_unique_terms_begin(); it != text.get_unique_terms_end(); ++it) {
+        std::string t = *it;
+        if (!t.empty() && t[0] == 'Z')
+            t.erase(0, 1);
+        else if (!t.empty() && t[0] >= 'A' && t[0] <= 'Z')
+            continue;
+        if (t.size() >= 2)
+            out.push_back(t);
+    }
+    return out;
+}
+
+std::string lower_ascii(const std::string &s)
+{
+    std::string out(s);
+    for (char &c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+bool is_continuation(char c)
+{
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// The snippet of one page, or "" when the query does not match in it.
+// With needles, only a window around the first place one of them stands
+// is read (a snippet costs time in proportion to the text it reads), and
+// a page without any is skipped: "" at once.
+std::string page_snippet(const Xapian::MSet &mset, const std::string &text, const std::vector<std::string> *find)
+{
+    const std::string ellipsis = "\xe2\x80\xa6";
+    if (!find)
+        return mset.snippet(text, SNIPPET_BYTES, stemmer(), Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>",
+                            "</mark>", ellipsis);
+    size_t first = std::string::npos;
+    std::string low = lower_ascii(text);
+    for (const std::string &n : *find)
+        first = std::min(first, low.find(n));
+    if (first == std::string::npos)
+        return std::string();
+    size_t from = 0, to = text.size();
+    if (text.size() > 3 * SNIPPET_BYTES) {
+        from = first > SNIPPET_BYTES / 2 ? first - SNIPPET_BYTES / 2 : 0;
+        to = std::min(text.size(), first + 2 * SNIPPET_BYTES);
+        // Whole words: start after a space, end before one.
+        if (from > 0) {
+            size_t sp = text.find_first_of(" \n\t", from);
+            from = sp != std::string::npos && sp < first ? sp + 1 : from;
+        }
+        if (to < text.size()) {
+            size_t sp = text.find_last_of(" \n\t", to);
+            to = sp != std::string::npos && sp > first ? sp : to;
+        }
+        while (from > 0 && is_continuation(text[from]))
+            from--;
+        while (to < text.size() && is_continuation(text[to]))
+            to++;
+    }
+    std::string s = mset.snippet(text.substr(from, to - from), SNIPPET_BYTES, stemmer(),
+                                 Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>", "</mark>", ellipsis);
+    if (!s.empty() && from > 0 && s.compare(0, ellipsis.size(), ellipsis) != 0)
+        s = ellipsis + s;
+    if (!s.empty() && to < text.size() &&
+        (s.size() < ellipsis.size() || s.compare(s.size() - ellipsis.size(), ellipsis.size(), ellipsis) != 0))
+        s += ellipsis;
+    return s;
+}
+
+// The snippet of the first page (in reading order) where the query
+// matches, or of the summary; scan and page say where it stands. Pages
+// are first looked at where the needles stand, then (a stem that is not
+// inside its word: menyampaikan, sampai) each in full.
+void cut_snippet(const Xapian::MSet &mset, const std::vector<std::string> &find, const std::string &data,
+                 search_hit_t *hit)
 {
     std::vector<page_text> pages = parse_data(data);
-    for (const page_text &p : pages) {
-        std::string s = mset.snippet(p.text, SNIPPET_BYTES, stemmer(), Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
-                                     "<mark>", "</mark>", "\xe2\x80\xa6");
-        if (!s.empty()) {
-            hit->snippet = dup_string(s);
-            hit->scan_id = p.scan_id;
-            hit->page = p.page;
-            return;
+    for (int pass = find.empty() ? 1 : 0; pass < 2; pass++) {
+        for (const page_text &p : pages) {
+            std::string s = page_snippet(mset, p.text, pass == 0 ? &find : nullptr);
+            if (!s.empty()) {
+                hit->snippet = dup_string(s);
+                hit->scan_id = p.scan_id;
+                hit->page = p.page;
+                return;
+            }
         }
     }
     // No match in the texts (the words are in the subject or the number):
@@ -912,12 +996,15 @@ static search_status_t run_once(search_reader_t *r, const search_query_t *q, sea
     out->hits = static_cast<search_hit_t *>(calloc(n ? n : 1, sizeof(search_hit_t)));
     if (!out->hits)
         throw std::bad_alloc();
+    std::vector<std::string> find;
+    if (q->snippets && !text.empty)
+        find = needles(text.query);
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
         search_hit_t *hit = &out->hits[out->nhits];
         hit->id = static_cast<long long>(*it);
         hit->score = it.get_weight();
         if (q->snippets && !text.empty)
-            cut_snippet(mset, it.get_document().get_data(), hit);
+            cut_snippet(mset, find, it.get_document().get_data(), hit);
         else
             hit->snippet = dup_string("");
         out->nhits++;
