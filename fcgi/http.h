@@ -10,7 +10,7 @@
 #include "arena.h"
 #include "utf8.h"
 
-#define HTTP_MAX_QUERY_LEN 8192
+#define HTTP_MAX_QUERY_LEN 65536 /* a search for a pasted page of text */
 #define HTTP_MAX_PARAMS 64
 #define HTTP_MAX_COOKIE_LEN 8192
 

@@ -8,6 +8,7 @@
 #include "letters.h"
 #include "organisation.h"
 #include "scans.h"
+#include "search_api.h"
 #include "track.h"
 
 /* Declared query parameters; any others are dropped by the dispatcher. */
@@ -45,6 +46,7 @@ const route_t routes[] = {
     {"/api/scans/{id}/ocr/retry", METHOD_POST, ROLE_FRONT_DESK | ROLE_ADMIN, NULL, scans_ocr_retry},
     {"/api/export", METHOD_GET, ROLE_ARCHIVIST | ROLE_RECORDS | ROLE_ADMIN, export_params, export_get},
     {"/api/retention", METHOD_GET, ROLE_RECORDS | ROLE_ADMIN, retention_params, retention_get},
+    {"/api/search", METHOD_GET, ROLE_SIGNED_IN, search_params, search_get},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -13,6 +13,7 @@
 #include "request.h"
 #include "routes.h"
 #include "session_cache.h"
+#include "search_api.h"
 
 int server_worker_main(int listen_fd, void *arg)
 {
@@ -40,6 +41,7 @@ int server_worker_main(int listen_fd, void *arg)
         FCGX_Finish_r(&request);
         arena_reset(arena);
     }
+    search_api_close();
     db_close(db);
     arena_free(arena);
     return 0;

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "fixity_loop.h"
+#include "indexer.h"
 #include "log.h"
 #include "readfiles.h"
 #include "worker_loop.h"
@@ -129,7 +130,9 @@ int main(int argc, char **argv)
         .stop = &stop_requested,
     };
     fixity_loop_start();
+    indexer_t *indexer = indexer_start(config.database_url, &stop_requested);
     int status = worker_loop_run(&config);
+    indexer_join(indexer);
     fixity_loop_stop();
     return status;
 }

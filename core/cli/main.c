@@ -86,6 +86,12 @@ static const struct cli_command commands[] = {
      "  --csv           CSV for spreadsheets (UTF-8 with a byte-order mark)\n\n"
      "Years count from the day a letter was registered; a classification\n"
      "without its own schedule takes its nearest ancestor's."},
+    {NULL, "reindex", cmd_reindex, "esurat reindex", "rebuild the search index from the database",
+     "Reads every letter from one snapshot of the database into a new index\n"
+     "beside the live one in $ESURAT_INDEX_DIR (default ./index), showing\n"
+     "progress, then publishes it. Searches use the old index until then;\n"
+     "esurat-worker's indexer follows the new one and applies the changes made\n"
+     "during the rebuild. Memory stays bounded whatever the archive's size."},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -108,7 +114,8 @@ static void print_overview(FILE *out)
           "  ESURAT_DATABASE_URL   libpq connection string (default \"dbname=esurat\")\n"
           "  ESURAT_SQL_DIR        directory of the SQL migrations\n"
           "  ESURAT_DEMO_PASSWORD  password of the demo users (seed-demo)\n"
-          "  ESURAT_TIMEZONE       time zone of calendar days (default Asia/Jakarta)\n\n"
+          "  ESURAT_TIMEZONE       time zone of calendar days (default Asia/Jakarta)\n"
+          "  ESURAT_INDEX_DIR      the search index (reindex; default ./index)\n\n"
           "Exit status: 0 success, 1 failure, 2 wrong usage.\n",
           out);
 }

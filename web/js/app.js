@@ -23,6 +23,7 @@ import { renderInstructions } from './pages/instructions.js';
 import { inboxBadge, startInboxPolling, stopInboxPolling } from './dispositions.js';
 import { renderExport } from './pages/export.js';
 import { renderRetention } from './pages/retention.js';
+import { renderSearch } from './pages/search.js';
 
 const APP_NAME = 'e-Surat';
 
@@ -67,6 +68,7 @@ export const routes = [
   { path: '/admin/instruksi', title: 'Instruksi Disposisi', nav: 'Instruksi Disposisi', roles: ['admin'], render: renderInstructions },
   { path: '/arsip/ekspor', title: 'Ekspor Arsip', nav: 'Ekspor Arsip', roles: ['archivist', 'records', 'admin'], render: renderExport },
   { path: '/arsip/retensi', title: 'Retensi Arsip', nav: 'Retensi Arsip', roles: ['records', 'admin'], render: renderRetention },
+  { path: '/cari', title: 'Cari Arsip', nav: 'Cari Arsip', render: renderSearch },
   { path: '/lacak', title: 'Lacak Surat', nav: 'Lacak Surat', public: true, render: renderTrack },
 ];
 

@@ -257,7 +257,7 @@ async function routeForm(letter, { signal, navigate }) {
   return form;
 }
 
-export async function renderLetter(view, { params, signal, user, navigate }) {
+export async function renderLetter(view, { params, query, signal, user, navigate }) {
   let letter;
   try {
     letter = await api.get(`/api/letters/${encodeURIComponent(params.id)}`, { signal });
@@ -402,6 +402,21 @@ export async function renderLetter(view, { params, signal, user, navigate }) {
         replace(frame.parentNode, h('p', { class: 'hint scan-noview' }, 'Pratinjau PDF tidak dapat ditampilkan di halaman ini. Gunakan tautan "Buka di tab baru".'));
       }
     }, { once: true });
+  }
+
+  // Opened from a search result (#/surat/5?scan=7&halaman=2): that scan,
+  // at that page, in view.
+  const targetScan = query && query.get('scan');
+  const targetPage = query && /^[0-9]{1,5}$/.test(query.get('halaman') || '') ? query.get('halaman') : null;
+  const target = targetScan ? items.find((i) => String(i.scan.id) === targetScan) : null;
+  if (target) {
+    target.figure.classList.add('scan-target');
+    const frame = target.figure.querySelector('iframe');
+    if (frame && targetPage) frame.src = `${scanFileUrl(target.scan)}#page=${targetPage}`;
+    if (targetPage) {
+      target.figure.insertBefore(h('p', { class: 'notice scan-target-note' }, `Kata yang dicari ada di halaman ${targetPage} pindaian ini.`), target.figure.firstChild);
+    }
+    target.figure.scrollIntoView({ block: 'start' });
   }
 
   watchOcr(items, signal);

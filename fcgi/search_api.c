@@ -1,0 +1,230 @@
+#include "search_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "search.h"
+#include "validate.h"
+
+#define SEARCH_DEFAULT_LIMIT 20
+#define SEARCH_MAX_LIMIT 100
+#define SEARCH_MAX_OFFSET 10000
+#define MAX_NUMBER 100
+#define MAX_SENDER 300
+
+const char *const search_params[] = {"q",         "number", "from",   "to",   "sender", "classification",
+                                     "direction", "limit",  "offset", "sort", NULL};
+
+/* The caller's access groups (sql/008_search.sql). */
+static const char GROUPS_SQL[] = "SELECT user_search_groups($1::bigint) AS groups";
+
+/* The letters of the hits, each checked once more with letter_visible():
+ * an index a moment behind a change of rights still shows nothing the
+ * caller may not see. By primary key (= ANY keeps the index scan in the
+ * generic plan); the index's order is restored in C. */
+static const char LETTERS_SQL[] = "SELECT l.id, letter_json(l)::text AS letter FROM letters l "
+                                  "WHERE l.id = ANY($1::bigint[]) "
+                                  "AND letter_visible(l.id, l.security, l.unit_id, $2::bigint)";
+
+static search_reader_t *reader;
+
+void search_api_close(void)
+{
+    search_reader_close(reader);
+    reader = NULL;
+}
+
+static void result_cleanup(void *res)
+{
+    search_result_free(res);
+}
+
+/* The worker's read handle at the latest revision; NULL after replying 503. */
+static search_reader_t *read_handle(request_t *req)
+{
+    search_error_t err;
+    if (reader && search_reader_refresh(reader, &err) != SEARCH_OK) {
+        log_warn("search: refreshing the index failed: %s", err.message);
+        search_api_close();
+    }
+    if (!reader) {
+        reader = search_reader_open(config_str("ESURAT_INDEX_DIR", "index"), &err);
+        if (!reader) {
+            if (err.status != SEARCH_MISSING)
+                log_error("search: cannot open the index: %s", err.message);
+            reply_error(req, 503, "index_unavailable", NULL, "the search index is being built; try again shortly");
+            return NULL;
+        }
+    }
+    return reader;
+}
+
+static const char *param(request_t *req, const char *name)
+{
+    const char *v = req_param(req, name);
+    return v && *v ? v : NULL;
+}
+
+static bool bad(request_t *req, const char *field, const char *why)
+{
+    reply_error(req, 400, "invalid_query", field, "%s: %s", field, why);
+    return false;
+}
+
+static bool small_number(const char *s, long max, long *out)
+{
+    if (strlen(s) > 6 || strspn(s, "0123456789") != strlen(s))
+        return false;
+    *out = atol(s);
+    return *out <= max;
+}
+
+/* The query from the parameters; false after replying 400. */
+static bool read_query(request_t *req, search_query_t *q)
+{
+    memset(q, 0, sizeof *q);
+    q->q = param(req, "q");
+    q->number = param(req, "number");
+    q->from = param(req, "from");
+    q->to = param(req, "to");
+    q->sender = param(req, "sender");
+    q->classification = param(req, "classification");
+    q->direction = param(req, "direction");
+    const char *limit = param(req, "limit"), *offset = param(req, "offset"), *sort = param(req, "sort");
+    if (q->number && utf8_chars(q->number) > MAX_NUMBER)
+        return bad(req, "number", "too long");
+    if (q->sender && utf8_chars(q->sender) > MAX_SENDER)
+        return bad(req, "sender", "too long");
+    if (q->classification &&
+        (strlen(q->classification) > 64 || strspn(q->classification, "0123456789.") != strlen(q->classification)))
+        return bad(req, "classification", "expected the start of a code, digits and dots");
+    if (q->direction && !enum_valid(q->direction, V_DIRECTIONS))
+        return bad(req, "direction", "expected in or out");
+    if (q->from && !date_valid(q->from))
+        return bad(req, "from", "expected YYYY-MM-DD, a date that exists");
+    if (q->to && !date_valid(q->to))
+        return bad(req, "to", "expected YYYY-MM-DD, a date that exists");
+    if (q->from && q->to && strcmp(q->from, q->to) > 0)
+        return bad(req, "to", "before from");
+    long n = SEARCH_DEFAULT_LIMIT;
+    if (limit && (!small_number(limit, SEARCH_MAX_LIMIT, &n) || n < 1))
+        return bad(req, "limit", "expected 1 to 100");
+    q->limit = (unsigned)n;
+    n = 0;
+    if (offset && !small_number(offset, SEARCH_MAX_OFFSET, &n))
+        return bad(req, "offset", "expected 0 to 10000");
+    q->offset = (unsigned)n;
+    if (sort && strcmp(sort, "relevance") != 0 && strcmp(sort, "date") != 0)
+        return bad(req, "sort", "expected relevance or date");
+    q->sort = sort && strcmp(sort, "date") == 0 ? SEARCH_SORT_DATE : SEARCH_SORT_RELEVANCE;
+    q->facets = q->offset == 0; /* the first page carries them */
+    q->snippets = true;
+    return true;
+}
+
+static json_t *facets_json(const search_facet_t *f, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, f[i].value, json_integer(f[i].count));
+    return o;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+void search_get(request_t *req)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    search_query_t q;
+    if (!read_query(req, &q))
+        return;
+    const char *user_id = arena_printf(req->arena, "%lld", req->user->id);
+    const char *gp[] = {user_id};
+    PGresult *groups = req_sql(req, GROUPS_SQL, 1, gp);
+    if (!groups)
+        return;
+    q.groups = db_get(groups, 0, "groups");
+    search_reader_t *r = read_handle(req);
+    if (!r)
+        return;
+    search_result_t *res = arena_alloc(req->arena, sizeof *res);
+    if (!res) {
+        reply_error(req, 503, "busy", NULL, "out of memory, try again");
+        return;
+    }
+    search_error_t err;
+    search_status_t st = search_run(r, &q, res, &err);
+    arena_on_reset(req->arena, result_cleanup, res);
+    if (st != SEARCH_OK) {
+        log_error("search: %s", err.message);
+        search_api_close(); /* reopened by the next search */
+        reply_error(req, 503, "index_unavailable", NULL, "the search index is unavailable; try again shortly");
+        return;
+    }
+
+    /* The letters of the hits as "{1,2,3}". */
+    char *ids = arena_alloc(req->arena, res->nhits * 21 + 3);
+    if (!ids) {
+        reply_error(req, 503, "busy", NULL, "out of memory, try again");
+        return;
+    }
+    size_t len = 0;
+    ids[len++] = '{';
+    for (size_t i = 0; i < res->nhits; i++)
+        len += (size_t)sprintf(ids + len, "%s%lld", i ? "," : "", res->hits[i].id);
+    ids[len++] = '}';
+    ids[len] = '\0';
+    PGresult *letters = NULL;
+    int nletters = 0;
+    if (res->nhits) {
+        const char *lp[] = {ids, user_id};
+        letters = req_sql(req, LETTERS_SQL, 2, lp);
+        if (!letters)
+            return;
+        nletters = PQntuples(letters);
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < res->nhits; i++) {
+        const search_hit_t *hit = &res->hits[i];
+        int row = -1;
+        for (int k = 0; k < nletters && row < 0; k++)
+            if (strtoll(db_get(letters, k, "id"), NULL, 10) == hit->id)
+                row = k;
+        if (row < 0)
+            continue; /* not visible any more */
+        json_t *letter = json_loads(db_get(letters, row, "letter"), 0, NULL);
+        json_t *item = json_pack("{s:o, s:f, s:s}", "letter", letter ? letter : json_null(), "score", hit->score,
+                                 "snippet", hit->snippet);
+        if (item && hit->scan_id > 0) {
+            json_object_set_new(item, "scan_id", json_integer(hit->scan_id));
+            json_object_set_new(item, "page", json_integer(hit->page));
+        }
+        json_array_append_new(items, item);
+    }
+    json_t *body = json_pack(
+        "{s:I, s:b, s:o, s:{s:o, s:o}, s:b, s:o, s:b}", "total", (json_int_t)res->total, "total_exact",
+        res->total_exact, "items", items, "facets", "year", facets_json(res->years, res->nyears), "classification",
+        facets_json(res->classes, res->nclasses), "facets_exact", res->facets_exact, "suggestion",
+        res->suggestion ? json_string(res->suggestion) : json_null(), "plain_words", res->plain_words);
+    if (body)
+        json_object_set_new(body, "took_ms", json_real(ms_since(&t0)));
+    /* Scores and times with a few digits, not 17. */
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(body);
+    if (!text) {
+        reply_error(req, 503, "busy", NULL, "out of memory, try again");
+        return;
+    }
+    reply_raw_json(req, 200, text);
+    free(text);
+}

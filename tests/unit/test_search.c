@@ -1,0 +1,347 @@
+/* The search wrapper (search/search.h) on a real Xapian database in a
+ * temporary directory: terms and filters, rights, snippets, hostile
+ * queries, generations. */
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "search.h"
+
+static char dir[PATH_MAX];
+static search_reader_t *reader;
+
+static void put(search_writer_t *w, long long id, const char *number, const char *subject, const char *code,
+                const char *registered, const char *groups, const char *ocr)
+{
+    search_page_t page = {.scan_id = id * 10, .page = 1, .text = ocr};
+    search_letter_t l = {.id = id,
+                         .direction = id % 2 ? "in" : "out",
+                         .letter_number = number,
+                         .sender = id % 2 ? "Dinas Pendidikan" : "Bagian Umum",
+                         .recipient = "Walikota Pekanbaru",
+                         .subject = subject,
+                         .summary = "Ringkasan surat.",
+                         .classification = code,
+                         .registered = registered,
+                         .groups = groups,
+                         .notes = id == 3 ? "Segera koordinasikan dengan camat" : NULL,
+                         .pages = ocr ? &page : NULL,
+                         .npages = ocr ? 1 : 0};
+    search_error_t err;
+    assert_int_equal(search_writer_put(w, &l, &err), SEARCH_OK);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/esurat-test-search-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char gen[PATH_MAX];
+    assert_int_equal(search_dir_new_generation(dir, gen, sizeof gen), 0);
+    search_error_t err;
+    search_writer_t *w = search_writer_open(gen, true, true, &err);
+    assert_non_null(w);
+    put(w, 1, "005/123/Disdik/2015", "Undangan Rapat Koordinasi", "005", "20150120100000", "all",
+        "Dengan hormat, kami mengundang Bapak pada pelaksanaan rapat <penting> & mendesak.");
+    put(w, 2, "090/7/Setda/2014", "Laporan kegiatan yang dilaksanakan", "090", "20141231235959", "all",
+        "Kegiatan perjalanan dinas telah dilaksanakan sesuai jadwal.");
+    put(w, 3, "R-800/9/BKD/2015", "Usulan mutasi rahasia", "800.1.11.1", "20150301080000", "admin fd:4 pos:1",
+        "Daftar pejabat yang diusulkan untuk mutasi.");
+    put(w, 4, "000.8.3.3/15/OR", "Pemberitahuan perbaikan jalan", "000.8.3.3", "20150201090000", "all", NULL);
+    assert_int_equal(search_writer_set_meta(w, "schema", SEARCH_SCHEMA_VERSION, &err), SEARCH_OK);
+    assert_int_equal(search_writer_commit(w, &err), SEARCH_OK);
+    assert_int_equal(search_writer_doccount(w), 4);
+    search_writer_close(w);
+    assert_int_equal(search_dir_publish(dir, gen), 0);
+    reader = search_reader_open(dir, &err);
+    assert_non_null(reader);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    search_reader_close(reader);
+    char gen[PATH_MAX];
+    if (search_dir_current(dir, gen, sizeof gen) == 0)
+        search_dir_remove(gen);
+    char link[PATH_MAX + 16];
+    snprintf(link, sizeof link, "%s/current", dir);
+    unlink(link);
+    rmdir(dir);
+    return 0;
+}
+
+/* The ids found, as "1,3" (in rank order), for groups "all". */
+static const char *found(search_query_t q)
+{
+    static char buf[256];
+    if (!q.groups)
+        q.groups = "all";
+    if (!q.limit)
+        q.limit = 20;
+    search_result_t res;
+    search_error_t err;
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    buf[0] = '\0';
+    for (size_t i = 0; i < res.nhits; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%lld", i ? "," : "", res.hits[i].id);
+    search_result_free(&res);
+    return buf;
+}
+
+static void test_stemming_and_words(void **state)
+{
+    (void)state;
+    assert_string_equal(found((search_query_t){.q = "undangan"}), "1");
+    assert_string_equal(found((search_query_t){.q = "mengundang"}), "1");
+    assert_string_equal(found((search_query_t){.q = "pelaksanaan", .sort = SEARCH_SORT_DATE}), "1,2");
+    assert_string_equal(found((search_query_t){.q = "koordin*"}), "1");
+    assert_string_equal(found((search_query_t){.q = "\"rapat koordinasi\""}), "1");
+    assert_string_equal(found((search_query_t){.q = "camat"}), ""); /* only in letter 3's notes, not for "all" */
+    assert_string_equal(found((search_query_t){.q = "camat", .groups = "all admin"}), "3");
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    assert_string_equal(found((search_query_t){.number = "005/123/Disdik/2015"}), "1");
+    assert_string_equal(found((search_query_t){.number = "123/Disdik"}), "1");
+    assert_string_equal(found((search_query_t){.number = " disdik / 2015 "}), "1");
+    assert_string_equal(found((search_query_t){.number = "2015"}), "1");
+    assert_string_equal(found((search_query_t){.number = "000.8.3.3/15"}), "4");
+    assert_string_equal(found((search_query_t){.number = "124/Disdik"}), "");
+    assert_string_equal(found((search_query_t){.q = "123/Disdik"}), "1");
+}
+
+static void test_filters(void **state)
+{
+    (void)state;
+    assert_string_equal(found((search_query_t){.classification = "0", .sort = SEARCH_SORT_DATE}), "4,1,2");
+    assert_string_equal(found((search_query_t){.classification = "00"}), "4,1");
+    assert_string_equal(found((search_query_t){.classification = "000.8."}), "4");
+    assert_string_equal(found((search_query_t){.classification = "8", .groups = "admin"}), "3");
+    assert_string_equal(found((search_query_t){.from = "2015-01-01", .to = "2015-01-31"}), "1");
+    assert_string_equal(found((search_query_t){.from = "2014-12-31", .to = "2014-12-31"}), "2");
+    assert_string_equal(found((search_query_t){.from = "2015-01-21"}), "4");
+    assert_string_equal(found((search_query_t){.to = "2015-01-20"}), "1,2");
+    assert_string_equal(found((search_query_t){.direction = "out"}), "4,2");
+    assert_string_equal(found((search_query_t){.sender = "dinas"}), "1");
+    assert_string_equal(found((search_query_t){.groups = ""}), "");
+}
+
+static void test_rights_in_totals_and_facets(void **state)
+{
+    (void)state;
+    search_query_t q = {.q = "mutasi OR rapat", .groups = "all pos:2", .limit = 20, .facets = true};
+    search_result_t res;
+    search_error_t err;
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    assert_int_equal(res.total, 1);
+    assert_int_equal(res.nclasses, 1);
+    assert_string_equal(res.classes[0].value, "0");
+    search_result_free(&res);
+    /* One level below the classification asked for. */
+    q.classification = "0";
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    assert_int_equal(res.nclasses, 1);
+    assert_string_equal(res.classes[0].value, "00");
+    search_result_free(&res);
+    q.classification = NULL;
+    q.groups = "all pos:1";
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    assert_int_equal(res.total, 2);
+    assert_int_equal(res.nclasses, 2);
+    assert_int_equal(res.nyears, 1);
+    assert_string_equal(res.years[0].value, "2015");
+    assert_int_equal(res.years[0].count, 2);
+    search_result_free(&res);
+}
+
+static void test_snippets_escaped(void **state)
+{
+    (void)state;
+    search_query_t q = {.q = "mendesak", .groups = "all", .limit = 5, .snippets = true};
+    search_result_t res;
+    search_error_t err;
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    assert_int_equal(res.nhits, 1);
+    assert_non_null(strstr(res.hits[0].snippet, "<mark>mendesak</mark>"));
+    assert_non_null(strstr(res.hits[0].snippet, "&lt;penting&gt; &amp;"));
+    assert_int_equal(res.hits[0].scan_id, 10);
+    assert_int_equal(res.hits[0].page, 1);
+    search_result_free(&res);
+}
+
+static void test_spelling(void **state)
+{
+    (void)state;
+    search_query_t q = {.q = "kordinasi", .groups = "all", .limit = 5};
+    search_result_t res;
+    search_error_t err;
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    assert_non_null(res.suggestion);
+    assert_string_equal(res.suggestion, "koordinasi");
+    search_result_free(&res);
+}
+
+static void test_hostile_queries(void **state)
+{
+    (void)state;
+    static char long_q[12000];
+    memset(long_q, 'a', sizeof long_q - 1);
+    const char *hostile[] = {
+        "\"",  "*",        "NEAR(",        "AND OR",  "((((", "-",    "a* b* c*",  "\x01\x7f", "\xc3\xa9t\xc3\xa9",
+        "NOT", "OR rapat", "rapat NEAR/2", "\"rapat", long_q, "''''", "subject:x", "\xe2\x80"};
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        search_query_t q = {.q = hostile[i], .groups = "all", .limit = 10, .facets = true, .snippets = true};
+        search_result_t res;
+        search_error_t err;
+        assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+        search_result_free(&res);
+        char desc[4096];
+        assert_int_equal(search_describe(&q, desc, sizeof desc, &err), SEARCH_OK);
+    }
+}
+
+static void test_describe_date_terms(void **state)
+{
+    (void)state;
+    char desc[8192];
+    search_error_t err;
+    search_query_t q = {.groups = "all", .from = "2014-12-30", .to = "2016-02-02"};
+    assert_int_equal(search_describe(&q, desc, sizeof desc, &err), SEARCH_OK);
+    assert_non_null(strstr(desc, "D20141230"));
+    assert_non_null(strstr(desc, "D20141231"));
+    assert_non_null(strstr(desc, "Y2015"));
+    assert_non_null(strstr(desc, "M201601"));
+    assert_non_null(strstr(desc, "D20160202"));
+    assert_null(strstr(desc, "M201412"));
+}
+
+static void test_refresh_and_missing(void **state)
+{
+    (void)state;
+    search_error_t err;
+    assert_int_equal(search_reader_refresh(reader, &err), SEARCH_OK);
+    assert_null(search_reader_open("/nonexistent/esurat-index", &err));
+    assert_int_equal(err.status, SEARCH_MISSING);
+    assert_null(search_writer_open("/nonexistent/esurat-index/gen", false, false, &err));
+    assert_int_not_equal(err.status, SEARCH_OK);
+    assert_true(strlen(err.message) > 0);
+    /* A directory that holds no database. */
+    char junk[PATH_MAX + 8];
+    snprintf(junk, sizeof junk, "%s/junk", dir);
+    assert_int_equal(mkdir(junk, 0700), 0);
+    FILE *f = fopen(strcat(strcpy((char[PATH_MAX + 32]){0}, junk), "/iamglass"), "w");
+    if (f) {
+        fputs("garbage", f);
+        fclose(f);
+    }
+    assert_null(search_writer_open(junk, false, false, &err));
+    search_dir_remove(junk);
+}
+
+/* Writers in parallel threads (a parallel rebuild), merged keeping ids. */
+typedef struct {
+    char path[PATH_MAX + 16];
+    long long first;
+    search_status_t st;
+} part_t;
+
+static void *write_part(void *arg)
+{
+    part_t *p = arg;
+    search_error_t err;
+    search_writer_t *w = search_writer_open(p->path, true, true, &err);
+    p->st = w ? SEARCH_OK : err.status;
+    static const char *const words[] = {"mengundang", "pelaksanaan", "dilaksanakan", "pembangunan", "dikeluarkan",
+                                        "koordinasi", "perjalanan",  "kepegawaian",  "keuangan",    "pemberitahuan"};
+    for (long long i = 0; w && p->st == SEARCH_OK && i < 1500; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "Surat %lld tentang %s, %s dan %s yang diberitahukan kepada para pejabat.", i,
+                 words[i % 10], words[(i * 7) % 10], words[(i * 3) % 10]);
+        search_page_t page = {.scan_id = 1, .page = 1, .text = text};
+        search_letter_t l = {.id = p->first + i,
+                             .direction = "in",
+                             .sender = "Dinas",
+                             .recipient = "Walikota",
+                             .subject = text,
+                             .registered = "20200101000000",
+                             .groups = "all",
+                             .pages = &page,
+                             .npages = 1};
+        p->st = search_writer_put(w, &l, &err);
+    }
+    if (w && p->st == SEARCH_OK)
+        p->st = search_writer_commit(w, &err);
+    search_writer_close(w);
+    return NULL;
+}
+
+static void test_parallel_writers_and_merge(void **state)
+{
+    (void)state;
+    part_t parts[3];
+    pthread_t threads[3];
+    const char *paths[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(parts[i].path, sizeof parts[i].path, "%s/part%d", dir, i);
+        parts[i].first = 1000 + i * 10000;
+        paths[i] = parts[i].path;
+        assert_int_equal(pthread_create(&threads[i], NULL, write_part, &parts[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(parts[i].st, SEARCH_OK);
+    }
+    char merged[PATH_MAX + 16];
+    snprintf(merged, sizeof merged, "%s/merged", dir);
+    search_error_t err;
+    assert_int_equal(search_compact(paths, 3, merged, &err), SEARCH_OK);
+    search_writer_t *w = search_writer_open(merged, false, false, &err);
+    assert_non_null(w);
+    assert_int_equal(search_writer_doccount(w), 4500);
+    /* The ids are the letters' ids still: replacing one does not add one. */
+    search_letter_t l = {.id = 21499,
+                         .direction = "out",
+                         .sender = "x",
+                         .recipient = "y",
+                         .subject = "ganti",
+                         .registered = "20200101000000",
+                         .groups = "all"};
+    assert_int_equal(search_writer_put(w, &l, &err), SEARCH_OK);
+    assert_int_equal(search_writer_commit(w, &err), SEARCH_OK);
+    assert_int_equal(search_writer_doccount(w), 4500);
+    search_writer_close(w);
+    for (int i = 0; i < 3; i++)
+        search_dir_remove(parts[i].path);
+    search_dir_remove(merged);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stemming_and_words),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_rights_in_totals_and_facets),
+        cmocka_unit_test(test_snippets_escaped),
+        cmocka_unit_test(test_spelling),
+        cmocka_unit_test(test_hostile_queries),
+        cmocka_unit_test(test_describe_date_terms),
+        cmocka_unit_test(test_refresh_and_missing),
+        cmocka_unit_test(test_parallel_writers_and_merge),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
