@@ -117,7 +117,8 @@ BEGIN
     IF TG_OP = 'UPDATE' AND NEW.text = OLD.text THEN
         RETURN NEW;
     END IF;
-    PERFORM index_outbox_queue(s.letter_id) FROM scans s WHERE s.id = v_scan;
+    -- A draft scan (no letter yet) is indexed when a letter takes it.
+    PERFORM index_outbox_queue(s.letter_id) FROM scans s WHERE s.id = v_scan AND s.letter_id IS NOT NULL;
     RETURN NULL;
 END
 $$;
