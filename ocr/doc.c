@@ -241,6 +241,17 @@ static PIX *surface_to_pix(cairo_surface_t *s)
     return pix;
 }
 
+/* Pixels for pt points at scale, bounded: a MediaBox may say anything
+ * (1e300, NaN), and a double out of range of the integer it is cast to
+ * is undefined behaviour (found by tests/fuzz/fuzz_image). */
+static long long page_pixels(double pt, double scale)
+{
+    double v = pt * scale + 0.5;
+    if (!(v >= 0))
+        return 0;
+    return v > 1e9 ? 1000000000LL : (long long)v;
+}
+
 /* The words of a text layer with their boxes (in pixels at dpi). */
 static json_t *text_layer_words(PopplerPage *page, const char *text, double scale)
 {
@@ -266,7 +277,8 @@ static json_t *text_layer_words(PopplerPage *page, const char *text, double scal
         } else if (word) {
             json_array_append_new(
                 words, json_pack("{s:s%, s:f, s:[i,i,i,i]}", "text", word, (size_t)(p - word), "conf", 100.0,
-                                 "bbox", (int)(x0 * scale), (int)(y0 * scale), (int)(x1 * scale), (int)(y1 * scale)));
+                                 "bbox", (int)page_pixels(x0, scale), (int)page_pixels(y0, scale),
+                                 (int)page_pixels(x1, scale), (int)page_pixels(y1, scale)));
             word = NULL;
         }
         if (!*p)
@@ -301,8 +313,8 @@ static int pdf_page(doc_t *doc, int index, doc_page_t *out, ocr_error_t *err)
         out->text = strdup(text);
         out->words = text_layer_words(page, text, scale);
         out->dpi = dpi;
-        out->width = (int)(wpt * scale);
-        out->height = (int)(hpt * scale);
+        out->width = (int)page_pixels(wpt, scale);
+        out->height = (int)page_pixels(hpt, scale);
         rc = out->text ? 0 : ocr_fail(err, false, "internal", "out of memory");
         goto cleanup;
     }
@@ -320,7 +332,8 @@ static int pdf_page(doc_t *doc, int index, doc_page_t *out, ocr_error_t *err)
             if (s) {
                 out->pix = surface_to_pix(s);
                 if (out->pix)
-                    out->dpi = plausible_dpi((int)(cairo_image_surface_get_width(s) / (aw / 72.0) + 0.5), doc->lim);
+                    out->dpi = plausible_dpi((int)page_pixels(cairo_image_surface_get_width(s), 72.0 / aw),
+                                             doc->lim);
                 cairo_surface_destroy(s);
             }
         }
@@ -328,7 +341,7 @@ static int pdf_page(doc_t *doc, int index, doc_page_t *out, ocr_error_t *err)
     poppler_page_free_image_mapping(maps);
     if (!out->pix) {
         /* Rendered: text drawn as vectors, several images, a mask. */
-        long long w = (long long)(wpt * scale + 0.5), h = (long long)(hpt * scale + 0.5);
+        long long w = page_pixels(wpt, scale), h = page_pixels(hpt, scale);
         if (check_size(doc->lim, index + 1, w, h, err) < 0)
             goto cleanup;
         cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w, (int)h);

@@ -12,7 +12,10 @@
  *
  * The page stays grayscale: binarizing before Tesseract, or scaling
  * 200-dpi pages up, made the error rate worse. Orientation (pages scanned
- * sideways or upside down) needs Tesseract's OSD model: engine.h. */
+ * sideways or upside down) needs Tesseract's OSD model (engine.h), asked
+ * only when a first reading of the page is doubtful (pipeline.c);
+ * Leptonica's pixOrientDetect was tried and is not sure enough on these
+ * letters (upright pages scored 0.3-8, below its own threshold of 8). */
 #ifndef ESURAT_OCR_PREP_H
 #define ESURAT_OCR_PREP_H
 

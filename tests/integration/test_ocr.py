@@ -94,7 +94,8 @@ class OcrTest(unittest.TestCase):
                           "--formats", "png,jpeg,tiff,pdf,pdf-text", "--size", "a5", "--pages", "2")
         cls.rotated = []
         for deg in (90, 180):
-            cls.rotated += gen(os.path.join(cls.files, "r%d" % deg), "--count", "1", "--seed", "6", "--dpi", "200",
+            # Seed 9: a letter with "Lampiran : -".
+            cls.rotated += gen(os.path.join(cls.files, "r%d" % deg), "--count", "1", "--seed", "9", "--dpi", "200",
                                "--levels", "light", "--formats", "png", "--size", "a5", "--rotate", str(deg),
                                "--prefix", "r%d" % deg)
         cls.stack = Stack(env={
@@ -149,12 +150,22 @@ class OcrTest(unittest.TestCase):
             self.assertEqual(now, pid)
         return now
 
-    def assert_letter_read(self, t, entry, pages):
+    def assert_letter_read(self, t, entry, pages, directory=None):
         self.assertEqual(t["ocr_status"], "done", t)
         self.assertEqual([p["page"] for p in t["pages"]], list(range(1, pages + 1)), t)
         first = norm(t["pages"][0]["text"])
         self.assertIn(entry["fields"]["letter_number"], first, first)
         self.assertIn(entry["fields"]["subject"], first, first)
+        if directory:
+            # The Nomor/Sifat/Lampiran/Perihal block line by line, as the
+            # ground truth has it: the values stand after a tab, and a
+            # short one ("Lampiran : -") is read again with its label.
+            with open(os.path.join(directory, entry["name"] + ".txt")) as f:
+                truth = f.read().split("\f")[0].splitlines()
+            block = [ln for ln in truth if ln.split(" ")[0] in ("Nomor", "Sifat", "Lampiran", "Perihal")]
+            self.assertEqual(len(block), 4, truth)
+            for ln in block:
+                self.assertIn(norm(ln), first, first)
 
     # ------------------------------------------------------------ formats
     def test_each_format_end_to_end(self):
@@ -164,7 +175,7 @@ class OcrTest(unittest.TestCase):
         for entry, scan_id in scans:
             with self.subTest(format=entry["format"]):
                 t = self.wait_final(scan_id)
-                self.assert_letter_read(t, entry, entry["pages"])
+                self.assert_letter_read(t, entry, entry["pages"], self.files)
                 for p in t["pages"]:
                     if entry["format"] == "pdf-text":
                         self.assertIsNone(p["confidence"], p)  # the text layer, not OCR
@@ -183,9 +194,10 @@ class OcrTest(unittest.TestCase):
     def test_rotated_pages(self):
         for entry in self.rotated:
             with self.subTest(rotate=entry["rotate"]):
-                scan_id = self.upload_file(os.path.join(self.files, "r%d" % entry["rotate"]), entry)
+                directory = os.path.join(self.files, "r%d" % entry["rotate"])
+                scan_id = self.upload_file(directory, entry)
                 t = self.wait_final(scan_id)
-                self.assert_letter_read(t, entry, 1)
+                self.assert_letter_read(t, entry, 1, directory)
                 self.assertEqual(self.stack.psql("SELECT rotation FROM page_texts WHERE scan_id = %d" % scan_id),
                                  str({90: 90, 180: 180}[entry["rotate"]]))
 
