@@ -517,8 +517,15 @@ void letters_list(request_t *req)
                             cursor ? epoch : NULL,
                             cursor ? after_id : NULL,
                             limit_buf};
+    /* Planned for these filters (the connection's default is a generic
+     * plan): a filter left out ($n IS NULL) then costs nothing, and the
+     * page is read backwards from letters_created_at_idx; the generic plan
+     * scanned and sorted the whole table (38 ms at 18 000 letters, 2.6 ms
+     * planned for the values). */
+    if (!req_begin(req) || !req_sql(req, "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)", 0, NULL))
+        return;
     PGresult *res = req_sql(req, LIST_SQL, 11, params);
-    if (!res)
+    if (!res || !req_commit(req))
         return;
     int rows = PQntuples(res);
     int shown = rows > limit ? (int)limit : rows;
