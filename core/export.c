@@ -1,5 +1,7 @@
 #include "export.h"
 
+#include "date.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -54,21 +56,6 @@ static const char *REGISTER_COLUMNS[] = {
 };
 #define NCOLUMNS (sizeof REGISTER_COLUMNS / sizeof REGISTER_COLUMNS[0])
 
-static bool day_valid(const char *s)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return false;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    if (y < 1900 || m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
-}
-
 const char *export_period_check(const char *from, const char *to, const char **field)
 {
     *field = NULL;
@@ -80,11 +67,11 @@ const char *export_period_check(const char *from, const char *to, const char **f
         *field = "to";
         return "required, expected YYYY-MM-DD";
     }
-    if (!day_valid(from)) {
+    if (!date_valid(from)) {
         *field = "from";
         return "expected YYYY-MM-DD, a date that exists";
     }
-    if (!day_valid(to)) {
+    if (!date_valid(to)) {
         *field = "to";
         return "expected YYYY-MM-DD, a date that exists";
     }

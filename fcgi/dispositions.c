@@ -140,19 +140,6 @@ static const char COUNTS_SQL[] =
     "WHERE o.to_position_id IN (SELECT h.position_id FROM current_position_holders h WHERE h.user_id = $1)"
     "  AND o.status <> 'done'";
 
-static bool query_fail(request_t *req, const char *field, const char *why)
-{
-    reply_error(req, 400, "invalid_query", field, "%s: %s", field, why);
-    return false;
-}
-
-/* A query parameter, NULL when absent or empty. */
-static const char *param(request_t *req, const char *name)
-{
-    const char *v = req_param(req, name);
-    return v && *v ? v : NULL;
-}
-
 /* "<rank>.<epoch microseconds>.<id>" from a previous page's next_cursor. */
 static bool parse_cursor(const char *cursor, char rank[2], char epoch[24], char id[24])
 {
@@ -175,9 +162,9 @@ static bool parse_cursor(const char *cursor, char rank[2], char epoch[24], char 
 
 void inbox_list(request_t *req)
 {
-    const char *status = param(req, "status"), *limit_text = param(req, "limit"), *cursor = param(req, "cursor");
+    const char *status = q_param(req, "status"), *limit_text = q_param(req, "limit"), *cursor = q_param(req, "cursor");
     if (status && !enum_valid(status, INBOX_STATUSES)) {
-        query_fail(req, "status", "expected unread, open, done or all");
+        q_fail(req, "status", "expected unread, open, done or all");
         return;
     }
     long limit = LIST_DEFAULT;
@@ -185,13 +172,13 @@ void inbox_list(request_t *req)
         limit =
             strspn(limit_text, "0123456789") == strlen(limit_text) && strlen(limit_text) <= 4 ? atol(limit_text) : 0;
         if (limit < 1 || limit > LIST_MAX) {
-            query_fail(req, "limit", "expected 1 to 200");
+            q_fail(req, "limit", "expected 1 to 200");
             return;
         }
     }
     char rank[2] = "", epoch[24] = "", after_id[24] = "";
     if (cursor && !parse_cursor(cursor, rank, epoch, after_id)) {
-        query_fail(req, "cursor", "not a cursor this server gave (use next_cursor as it is)");
+        q_fail(req, "cursor", "not a cursor this server gave (use next_cursor as it is)");
         return;
     }
     char limit_buf[8];

@@ -341,27 +341,21 @@ static const char PREVIEW_SQL[] =
     "  extract(year FROM coalesce($2::timestamptz, now()))::int AS year,"
     "  extract(month FROM coalesce($2::timestamptz, now()))::int AS month";
 
-static bool query_fail(request_t *req, const char *field, const char *why)
-{
-    reply_error(req, 400, "invalid_query", field, "%s: %s", field, why);
-    return false;
-}
-
 void numbering_preview(request_t *req)
 {
     const char *unit_id = req_param(req, "unit_id");
     const char *classification = req_param(req, "classification");
     const char *security = req_param(req, "security");
     if (unit_id && *unit_id && !id_valid(unit_id)) {
-        query_fail(req, "unit_id", "expected a positive integer id");
+        q_fail(req, "unit_id", "expected a positive integer id");
         return;
     }
     if (classification && *classification && !classification_code_valid(classification)) {
-        query_fail(req, "classification", "expected a code such as 005 or 000.8.3.3");
+        q_fail(req, "classification", "expected a code such as 005 or 000.8.3.3");
         return;
     }
     if (security && *security && !enum_valid(security, V_SECURITIES)) {
-        query_fail(req, "security", "expected biasa, terbatas, rahasia or sangat_rahasia");
+        q_fail(req, "security", "expected biasa, terbatas, rahasia or sangat_rahasia");
         return;
     }
     unit_id = unit_id && *unit_id ? unit_id : NULL;
@@ -371,7 +365,7 @@ void numbering_preview(request_t *req)
     if (!caller_unit(req, unit_id, classification, NULL, &unit))
         return;
     if (!unit.classification_ok) {
-        query_fail(req, "classification", "no such code");
+        q_fail(req, "classification", "no such code");
         return;
     }
     const char *params[] = {unit.unit_id, clock_test_now()};
@@ -428,13 +422,6 @@ static const char *like_escape(request_t *req, const char *s)
     return out;
 }
 
-/* A query parameter, NULL when absent or empty. */
-static const char *param(request_t *req, const char *name)
-{
-    const char *v = req_param(req, name);
-    return v && *v ? v : NULL;
-}
-
 /* "<epoch microseconds>.<id>" from a previous page's next_cursor. */
 static bool parse_cursor(const char *cursor, char epoch[24], char id[24])
 {
@@ -454,40 +441,41 @@ static bool parse_cursor(const char *cursor, char epoch[24], char id[24])
 
 void letters_list(request_t *req)
 {
-    const char *direction = param(req, "direction"), *number = param(req, "number"), *sender = param(req, "sender");
-    const char *classification = param(req, "classification"), *from = param(req, "from"), *to = param(req, "to");
-    const char *status = param(req, "status"), *limit_text = param(req, "limit"), *cursor = param(req, "cursor");
+    const char *direction = q_param(req, "direction"), *number = q_param(req, "number"),
+               *sender = q_param(req, "sender");
+    const char *classification = q_param(req, "classification"), *from = q_param(req, "from"), *to = q_param(req, "to");
+    const char *status = q_param(req, "status"), *limit_text = q_param(req, "limit"), *cursor = q_param(req, "cursor");
     if (direction && !enum_valid(direction, V_DIRECTIONS)) {
-        query_fail(req, "direction", "expected in or out");
+        q_fail(req, "direction", "expected in or out");
         return;
     }
     if (number && utf8_chars(number) > MAX_NUMBER) {
-        query_fail(req, "number", "too long");
+        q_fail(req, "number", "too long");
         return;
     }
     if (sender && utf8_chars(sender) > MAX_PARTY) {
-        query_fail(req, "sender", "too long");
+        q_fail(req, "sender", "too long");
         return;
     }
     if (classification &&
         (strlen(classification) > 64 || strspn(classification, "0123456789.") != strlen(classification))) {
-        query_fail(req, "classification", "expected the start of a code, digits and dots");
+        q_fail(req, "classification", "expected the start of a code, digits and dots");
         return;
     }
     if (from && !date_valid(from)) {
-        query_fail(req, "from", "expected YYYY-MM-DD, a date that exists");
+        q_fail(req, "from", "expected YYYY-MM-DD, a date that exists");
         return;
     }
     if (to && !date_valid(to)) {
-        query_fail(req, "to", "expected YYYY-MM-DD, a date that exists");
+        q_fail(req, "to", "expected YYYY-MM-DD, a date that exists");
         return;
     }
     if (from && to && strcmp(from, to) > 0) {
-        query_fail(req, "to", "before from");
+        q_fail(req, "to", "before from");
         return;
     }
     if (status && !enum_valid(status, V_STATUSES)) {
-        query_fail(req, "status", "expected baru, didisposisi, selesai or diarsipkan");
+        q_fail(req, "status", "expected baru, didisposisi, selesai or diarsipkan");
         return;
     }
     long limit = LIST_DEFAULT;
@@ -495,13 +483,13 @@ void letters_list(request_t *req)
         limit =
             strspn(limit_text, "0123456789") == strlen(limit_text) && strlen(limit_text) <= 4 ? atol(limit_text) : 0;
         if (limit < 1 || limit > LIST_MAX) {
-            query_fail(req, "limit", "expected 1 to 200");
+            q_fail(req, "limit", "expected 1 to 200");
             return;
         }
     }
     char epoch[24] = "", after_id[24] = "";
     if (cursor && !parse_cursor(cursor, epoch, after_id)) {
-        query_fail(req, "cursor", "not a cursor this server gave (use next_cursor as it is)");
+        q_fail(req, "cursor", "not a cursor this server gave (use next_cursor as it is)");
         return;
     }
     char limit_buf[8];

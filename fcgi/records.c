@@ -9,18 +9,13 @@
 #include "log.h"
 #include "retention.h"
 #include "textbuf.h"
+#include "validate.h"
 
 const char *const export_params[] = {"from", "to", "format", NULL};
 const char *const retention_params[] = {"as_of", "action", "format", "limit", "cursor", NULL};
 
 #define RETENTION_DEFAULT 100
 #define RETENTION_MAX 1000
-
-static const char *param(request_t *req, const char *name)
-{
-    const char *v = req_param(req, name);
-    return v && *v ? v : NULL;
-}
 
 static const char *user_id_text(request_t *req)
 {
@@ -82,7 +77,7 @@ static int stream_start(void *ctx, const export_stats_t *st)
 
 void export_get(request_t *req)
 {
-    const char *from = param(req, "from"), *to = param(req, "to"), *format = param(req, "format");
+    const char *from = q_param(req, "from"), *to = q_param(req, "to"), *format = q_param(req, "format");
     const char *field;
     const char *why = export_period_check(from, to, &field);
     if (why) {
@@ -138,12 +133,6 @@ void export_get(request_t *req)
 
 /* ------------------------------------------------------------------------
  * GET /api/retention */
-
-static bool query_fail(request_t *req, const char *field, const char *why)
-{
-    reply_error(req, 400, "invalid_query", field, "%s: %s", field, why);
-    return false;
-}
 
 static json_t *str_or_null(const char *s)
 {
@@ -258,11 +247,11 @@ static void retention_csv(request_t *req, const char *as_of, const char *user_id
 
 void retention_get(request_t *req)
 {
-    const char *as_of = param(req, "as_of"), *action = param(req, "action"), *format = param(req, "format");
-    const char *limit_text = param(req, "limit"), *cursor = param(req, "cursor");
+    const char *as_of = q_param(req, "as_of"), *action = q_param(req, "action"), *format = q_param(req, "format");
+    const char *limit_text = q_param(req, "limit"), *cursor = q_param(req, "cursor");
     const char *field;
     if (as_of && export_period_check(as_of, as_of, &field)) {
-        query_fail(req, "as_of", "expected YYYY-MM-DD, a date that exists");
+        q_fail(req, "as_of", "expected YYYY-MM-DD, a date that exists");
         return;
     }
     textbuf_t list = TEXTBUF_INIT;
@@ -271,13 +260,13 @@ void retention_get(request_t *req)
     const char *actions = ok && !tb_oom(&list) ? arena_strdup(req->arena, list.data) : NULL;
     tb_free(&list);
     if (!actions) {
-        query_fail(req, "action",
-                   "expected a comma-separated list of inaktif, musnah, permanen, dinilai_kembali, "
-                   "aktif, tanpa_jra");
+        q_fail(req, "action",
+               "expected a comma-separated list of inaktif, musnah, permanen, dinilai_kembali, "
+               "aktif, tanpa_jra");
         return;
     }
     if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
-        query_fail(req, "format", "expected json or csv");
+        q_fail(req, "format", "expected json or csv");
         return;
     }
     long limit = RETENTION_DEFAULT;
@@ -285,13 +274,13 @@ void retention_get(request_t *req)
         limit =
             strspn(limit_text, "0123456789") == strlen(limit_text) && strlen(limit_text) <= 5 ? atol(limit_text) : 0;
         if (limit < 1 || limit > RETENTION_MAX) {
-            query_fail(req, "limit", "expected 1 to 1000");
+            q_fail(req, "limit", "expected 1 to 1000");
             return;
         }
     }
     const char *after_due = NULL, *after_id = NULL;
     if (cursor && !parse_cursor(req, cursor, &after_due, &after_id)) {
-        query_fail(req, "cursor", "not a cursor this server gave (use next_cursor as it is)");
+        q_fail(req, "cursor", "not a cursor this server gave (use next_cursor as it is)");
         return;
     }
     if (!as_of) {

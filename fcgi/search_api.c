@@ -63,12 +63,6 @@ static search_reader_t *read_handle(request_t *req)
     return reader;
 }
 
-static const char *param(request_t *req, const char *name)
-{
-    const char *v = req_param(req, name);
-    return v && *v ? v : NULL;
-}
-
 static bool bad(request_t *req, const char *field, const char *why)
 {
     reply_error(req, 400, "invalid_query", field, "%s: %s", field, why);
@@ -87,14 +81,14 @@ static bool small_number(const char *s, long max, long *out)
 static bool read_query(request_t *req, search_query_t *q)
 {
     memset(q, 0, sizeof *q);
-    q->q = param(req, "q");
-    q->number = param(req, "number");
-    q->from = param(req, "from");
-    q->to = param(req, "to");
-    q->sender = param(req, "sender");
-    q->classification = param(req, "classification");
-    q->direction = param(req, "direction");
-    const char *limit = param(req, "limit"), *offset = param(req, "offset"), *sort = param(req, "sort");
+    q->q = q_param(req, "q");
+    q->number = q_param(req, "number");
+    q->from = q_param(req, "from");
+    q->to = q_param(req, "to");
+    q->sender = q_param(req, "sender");
+    q->classification = q_param(req, "classification");
+    q->direction = q_param(req, "direction");
+    const char *limit = q_param(req, "limit"), *offset = q_param(req, "offset"), *sort = q_param(req, "sort");
     if (q->number && utf8_chars(q->number) > MAX_NUMBER)
         return bad(req, "number", "too long");
     if (q->sender && utf8_chars(q->sender) > MAX_SENDER)

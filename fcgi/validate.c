@@ -101,21 +101,6 @@ bool v_enum(request_t *req, json_t *obj, const char *field, const char *const *a
     return true;
 }
 
-bool date_valid(const char *s)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return false;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    if (y < 1900 || m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
-}
-
 bool v_date(request_t *req, json_t *obj, const char *field, unsigned flags, const char **out)
 {
     *out = NULL;
@@ -189,4 +174,16 @@ bool classification_code_valid(const char *s)
         p += 1 + digits;
     }
     return true;
+}
+
+const char *q_param(request_t *req, const char *name)
+{
+    const char *v = req_param(req, name);
+    return v && *v ? v : NULL;
+}
+
+bool q_fail(request_t *req, const char *field, const char *why)
+{
+    reply_error(req, 400, "invalid_query", field, "%s: %s", field, why);
+    return false;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "date.h" /* date_valid */
 #include "request.h"
 
 enum {
@@ -37,8 +38,7 @@ bool v_id(request_t *req, json_t *obj, const char *field, unsigned flags, const 
 bool v_known_fields(request_t *req, json_t *obj, const char *const *known);
 
 /* The pure checks behind them. */
-bool date_valid(const char *s); /* YYYY-MM-DD, years 1900..9999 */
-bool id_valid(const char *s);   /* 1..18 digits, not 0 */
+bool id_valid(const char *s); /* 1..18 digits, not 0 */
 bool enum_valid(const char *s, const char *const *allowed);
 bool classification_code_valid(const char *s); /* "005", "000.8.3.3" */
 size_t utf8_chars(const char *s);              /* code points of valid UTF-8 */
@@ -48,5 +48,11 @@ extern const char *const V_DIRECTIONS[];
 extern const char *const V_SECURITIES[];
 extern const char *const V_URGENCIES[];
 extern const char *const V_STATUSES[];
+
+/* A query parameter, NULL when absent or empty. */
+const char *q_param(request_t *req, const char *name);
+
+/* Replies 400 invalid_query "field: why" and returns false. */
+bool q_fail(request_t *req, const char *field, const char *why);
 
 #endif
