@@ -6,14 +6,24 @@
 #include <unistd.h>
 
 static const char *log_program = "esurat";
+static FILE *log_stream;
+static int log_dropped; /* log_set_stream(NULL) was called */
 
 void log_init(const char *program)
 {
     log_program = program;
 }
 
+void log_set_stream(FILE *f)
+{
+    log_stream = f;
+    log_dropped = f == NULL;
+}
+
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
+    if (log_dropped)
+        return;
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -26,7 +36,7 @@ static void log_line(const char *level, const char *fmt, va_list ap)
         return;
     if ((size_t)n < sizeof line)
         vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    fprintf(stderr, "%s\n", line);
+    fprintf(log_stream ? log_stream : stderr, "%s\n", line);
 }
 
 #define LOG_FN(name, level)                                                                                            \

@@ -287,9 +287,9 @@ static const char *env_copy(request_t *req, const char *name)
     return v ? arena_strdup(req->arena, v) : NULL;
 }
 
-/* Keeps the declared query parameters; a declared one given twice is an
- * error (which of the two would the caller mean?). false when replied. */
-static bool take_params(request_t *req)
+/* A declared parameter given twice is an error (which of the two would
+ * the caller mean?). */
+bool req_take_params(request_t *req)
 {
     /* A route without parameters ignores the query string altogether. */
     if (!req->route->params)
@@ -342,7 +342,7 @@ static void dispatch(request_t *req, const route_t *table, size_t n)
                     req->method_bit ? req->method : "this method", allow);
         return;
     }
-    if (!take_params(req))
+    if (!req_take_params(req))
         return;
     if (!db_ready(req->db)) {
         reply_error(req, 503, "database_unavailable", NULL, "database unavailable, try again shortly");

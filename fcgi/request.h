@@ -74,6 +74,11 @@ void request_handle(FCGX_Request *fcgx, arena_t *arena, db_t *db, const app_conf
 /* Reads app_config_t from the environment (ESURAT_*). */
 void app_config_load(app_config_t *config);
 
+/* Decodes req->query_string and keeps in req->params the parameters
+ * req->route declares (the dispatcher does this before the handler runs).
+ * false after replying 400 invalid_query. */
+bool req_take_params(request_t *req);
+
 /* The value of declared query parameter name, or NULL. */
 const char *req_param(const request_t *req, const char *name);
 

@@ -1,12 +1,16 @@
 /* libFuzzer target: any bytes as OCR text must give suggestions whose
- * fields are NUL-terminated within their buffers, a date that is empty or
- * YYYY-MM-DD, and any bytes as a date must parse to a valid day or not at
- * all; never a crash or an out-of-bounds access. */
+ * fields are NUL-terminated within their buffers and valid UTF-8 (they
+ * prefill the registration form, whose checks refuse anything else), a
+ * date that is empty or a day the API accepts (date_valid), and any bytes
+ * as a date must parse to a valid day or not at all; never a crash or an
+ * out-of-bounds access. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "suggest.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,12 +25,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         strnlen(s.subject, sizeof s.subject) == sizeof s.subject ||
         strnlen(s.sender, sizeof s.sender) == sizeof s.sender)
         abort();
-    size_t dl = strnlen(s.letter_date, sizeof s.letter_date);
-    if (dl != 0 && (dl != 10 || s.letter_date[4] != '-' || s.letter_date[7] != '-'))
+    if (!utf8_valid(s.letter_number, strlen(s.letter_number)) || !utf8_valid(s.subject, strlen(s.subject)) ||
+        !utf8_valid(s.sender, strlen(s.sender)))
+        abort();
+    if (strnlen(s.letter_date, sizeof s.letter_date) == sizeof s.letter_date ||
+        (s.letter_date[0] && !date_valid(s.letter_date)))
         abort();
     char out[11];
     size_t n = idate_parse(text, size, out);
-    if (n > size || (n > 0 && (strlen(out) != 10 || out[4] != '-')))
+    if (n > size || (n > 0 && !date_valid(out)))
         abort();
     free(text);
     return 0;
