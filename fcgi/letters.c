@@ -580,8 +580,8 @@ void letters_get(request_t *req)
     }
     /* Every reading of a confidential letter is on the record. */
     if (confidential(security)) {
-        json_t *detail = json_pack("{s:I}", "letter_id", (json_int_t)atoll(letter_id));
-        if (!req_begin(req) || !req_audit_commit(req, NULL, "letter.view", "letter", letter_id, detail))
+        if (!req_begin(req) || !req_audit_commit(req, NULL, "letter.view", "letter", letter_id,
+                                                 json_pack("{s:I}", "letter_id", (json_int_t)atoll(letter_id))))
             return;
     }
     reply_raw_json(req, 200, db_get(res, 0, "letter"));

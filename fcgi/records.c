@@ -90,9 +90,11 @@ void export_get(request_t *req)
         reply_error(req, 400, "invalid_query", "format", "format: expected zip or tar");
         return;
     }
-    /* Every export is on the record, before its first byte. */
-    json_t *detail = json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "format", format);
-    if (!req_begin(req) || !req_audit_commit(req, NULL, "export.create", "export", NULL, detail))
+    /* Every export is on the record, before its first byte. The detail
+     * is built once the transaction began (req_audit_commit consumes it). */
+    if (!req_begin(req) ||
+        !req_audit_commit(req, NULL, "export.create", "export", NULL,
+                          json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "format", format)))
         return;
 
     stream_t s = {.req = req, .format = format, .from = from, .to = to};

@@ -327,9 +327,11 @@ static bool audit_view(request_t *req, PGresult *res, const char *part)
 {
     if (strcmp(db_get(res, 0, "confidential"), "t") != 0)
         return true;
-    json_t *detail =
-        json_pack("{s:I, s:s}", "letter_id", (json_int_t)strtoll(db_get(res, 0, "letter_id"), NULL, 10), "part", part);
-    return req_begin(req) && req_audit_commit(req, NULL, "scan.view", "scan", db_get(res, 0, "id"), detail);
+    /* The detail only once the transaction began: req_audit_commit consumes it. */
+    return req_begin(req) &&
+           req_audit_commit(req, NULL, "scan.view", "scan", db_get(res, 0, "id"),
+                            json_pack("{s:I, s:s}", "letter_id",
+                                      (json_int_t)strtoll(db_get(res, 0, "letter_id"), NULL, 10), "part", part));
 }
 
 void scans_file(request_t *req)
