@@ -10,4 +10,13 @@
  * nothing above U+10FFFF). */
 bool utf8_valid(const char *s, size_t n);
 
+/* The length (1-4) of the valid UTF-8 sequence that starts the n bytes at
+ * s, or 0 when they do not start with one. */
+size_t utf8_sequence(const char *s, size_t n);
+
+/* Replaces, in the NUL-terminated s, every byte that is not part of a
+ * valid sequence with '?': text that quotes what arrived (cut anywhere by
+ * a buffer, perhaps) becomes valid UTF-8 for a JSON answer. */
+void utf8_scrub(char *s);
+
 #endif

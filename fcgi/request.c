@@ -111,6 +111,10 @@ void reply_error(request_t *req, int status, const char *code, const char *field
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    /* Messages quote what arrived (a path nginx decoded from %FF, jansson's
+     * view of a bad body), and the buffer may cut a character in two: not
+     * UTF-8, the message would be no JSON string, and the answer a 500. */
+    utf8_scrub(message);
     json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
     if (err && field)
         json_object_set_new(err, "field", json_string(field));

@@ -140,6 +140,27 @@ static void test_utf8_valid(void **state)
     assert_false(utf8_valid("\xF0\x9F\x93", 3));
     assert_false(utf8_valid("\xE0\x80\xAF", 3)); /* overlong */
     assert_false(utf8_valid("\x80", 1));
+    assert_false(utf8_valid("\xED\xA0\x80", 3)); /* a surrogate */
+    assert_false(utf8_valid("\xF4\x90\x80\x80", 4)); /* above U+10FFFF */
+}
+
+/* Error messages quote what arrived and may be cut anywhere by their
+ * buffer (a path of %FF bytes, the 4-byte character of a bad JSON escape
+ * cut after 2): what is left must be UTF-8, or no JSON answer at all. */
+static void test_utf8_scrub(void **state)
+{
+    (void)state;
+    char cut[] = "no such resource: /api/\xFF\xFE; invalid escape near '\\\xF3\x8E'";
+    utf8_scrub(cut);
+    assert_string_equal(cut, "no such resource: /api/??; invalid escape near '\\?" "?'");
+    char good[] = "Perihal: \xF0\x9F\x93\x9C undangan \xC3\xA9";
+    utf8_scrub(good);
+    assert_string_equal(good, "Perihal: \xF0\x9F\x93\x9C undangan \xC3\xA9");
+    char surrogate[] = "a\xED\xA0\x80" "b";
+    utf8_scrub(surrogate);
+    assert_string_equal(surrogate, "a???b");
+    assert_int_equal(utf8_sequence("\xE2\x80\x94", 3), 3);
+    assert_int_equal(utf8_sequence("\xE2\x80\x94", 2), 0);
 }
 
 int main(void)
@@ -148,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_url_decode_good), cmocka_unit_test(test_url_decode_hostile),
         cmocka_unit_test(test_query_parse),     cmocka_unit_test(test_query_parse_hostile),
         cmocka_unit_test(test_cookie_get),      cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_utf8_scrub),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
