@@ -1,5 +1,7 @@
 #include "suggest.h"
 
+#include "utf8.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -55,12 +57,10 @@ static void copy_field(char *dst, size_t cap, const char *s, size_t n)
             i++;
             continue;
         }
-        /* A UTF-8 sequence: copied whole when complete and it fits. */
-        size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        bool ok = len > 0 && i + len <= n && j + len < cap && c >= 0xc2 && c <= 0xf4;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
-        if (ok) {
+        /* A UTF-8 sequence: copied whole when valid and it fits (not
+         * a surrogate, nothing above U+10FFFF: PostgreSQL refuses those). */
+        size_t len = utf8_sequence(s + i, n - i);
+        if (len > 0 && j + len < cap) {
             memcpy(dst + j, s + i, len);
             j += len;
             i += len;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "suggest.h"
+#include "utf8.h"
 
 static void assert_date(const char *in, const char *want)
 {
@@ -123,6 +124,9 @@ static void test_hostile(void **state)
         {"Nomor : \xff\xfe/1", 11},
         {"Perihal : caf\xc3\xa9 \xc3", 16},
         {"Perihal : \xe2\x82", 12},
+        {"Nomor : 002/213/D\xf4\x97\x8c\x9bk/2015", 27}, /* above U+10FFFF (fuzz_suggest) */
+        {"Perihal : \xed\xa0\x80 surat", 19},               /* a surrogate */
+        {"Perihal : \xe0\x80\xaf", 13},                     /* an overlong '/' */
         {"31 Desember 9999", 16},
         {"Nomor : 1\0/2", 12},
         {"AAAA\nAAAA\nAAAA\nAAAA\nAAAA\nAAAA\nAAAA\nAAAA\nAAAA", 44},
@@ -133,6 +137,10 @@ static void test_hostile(void **state)
         assert_true(strlen(s.letter_number) < sizeof s.letter_number);
         assert_true(strlen(s.subject) < sizeof s.subject);
         assert_true(s.letter_date[0] == '\0' || strlen(s.letter_date) == 10);
+        /* Invalid bytes are left out: the fields are stored in PostgreSQL. */
+        assert_true(utf8_valid(s.letter_number, strlen(s.letter_number)));
+        assert_true(utf8_valid(s.subject, strlen(s.subject)));
+        assert_true(utf8_valid(s.sender, strlen(s.sender)));
     }
     /* A very long subject is cut to the field, never past it. */
     char big[4096];
