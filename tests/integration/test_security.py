@@ -12,6 +12,7 @@ One stack for the whole file. The tests run in the order of their names;
 each leaves what it created for the next (all of it registered today, in a
 stack of its own)."""
 
+import csv
 import io
 import json
 import os
@@ -729,6 +730,45 @@ class SecurityTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.stack.data, "etc")))
 
     # ------------------------------------------------------------ injection
+    def test_j_payloads_in_every_query_parameter_find_nothing(self):
+        """Every declared parameter of every route (read from the sources,
+        so that a new one is tried too): 200 or 400, never a 5xx, nothing
+        matched that the payload would match as SQL, nothing changed."""
+        params = declared_params()
+        routes = [(p, params[v]) for m, p, v in parse_routes() if v and m == "GET"]
+        self.assertGreaterEqual(len(routes), 8, routes)
+        statuses = {c.route: c.statuses for c in self.matrix() if c.method == "GET"}
+        base = {"/api/export": {"from": self.today(), "to": self.today()}}
+        # Text matched in SQL (and the search's numbers): a payload that
+        # would match everything as SQL matches nothing. (The payloads are
+        # stored as letters by the next test only.)
+        matched = {("/api/letters", "number"), ("/api/letters", "sender"), ("/api/classifications", "prefix"),
+                   ("/api/search", "number")}
+        before = self.counts()
+        for path, names in routes:
+            user = next(u for u in USERS if statuses[path][u] == 200)
+            for name in names:
+                for payload in PAYLOADS + ["\u0000"]:
+                    with self.subTest(route=path, param=name, payload=payload):
+                        query = dict(base.get(path, {}), **{name: payload})
+                        r = self.s(user).get(path + "?" + urllib.parse.urlencode(query))
+                        if payload == "\u0000":
+                            self.assertError(r, 400, "invalid_query")
+                            continue
+                        self.assertIn(r.status, (200, 400), r)
+                        if r.status == 400:
+                            self.assertError(r, 400, "invalid_query", name)
+                        elif (path, name) in matched:
+                            items = r.json if isinstance(r.json, list) else r.json.get("items")
+                            self.assertEqual(items, [], r)
+        self.assertEqual(self.counts(), before)
+        # Path segments: a payload is no id or code.
+        for payload in PAYLOADS:
+            quoted = urllib.parse.quote(payload, safe="")
+            self.assertError(self.s("admin").get("/api/track/" + quoted), 404, "not_found")
+            self.assertError(self.s("admin").patch("/api/instructions/" + quoted, json={"label": "x"}), 404)
+            self.assertError(self.s("admin").get("/api/letters/" + quoted), 404, "not_found")
+
     def test_k_payloads_in_every_json_field_are_data(self):
         umum, sekda, admin = self.s("umum"), self.s("sekda"), self.s("admin")
         users_before, positions_before = self.count("users"), self.count("positions")
@@ -796,6 +836,22 @@ class SecurityTest(unittest.TestCase):
                 self.assertEqual(r.status, 201, r)
                 names = [sc["original_name"] for sc in umum.get("/api/letters/%d" % lid).json["scans"]]
                 self.assertIn(payload, names)
+        # Where the payloads come out again: search snippets are HTML
+        # with nothing but <mark> in them; the export's register is CSV
+        # that reads back as they were.
+        self.wait_indexed()
+        for word in ("alert", "onerror", "DROP", "UNION"):
+            res = admin.get("/api/search?limit=100&q=" + word).json
+            self.assertTrue(res["items"], word)
+            for item in res["items"]:
+                self.assertNotIn("<", item["snippet"].replace("<mark>", "").replace("</mark>", ""), item)
+        r = admin.get("/api/export?from=%s&to=%s" % (self.today(), self.today()))
+        self.assertEqual(r.status, 200, r)
+        bag = zipfile.ZipFile(io.BytesIO(r.body))
+        register = next(n for n in bag.namelist() if n.endswith("/data/register.csv"))
+        rows = list(csv.DictReader(io.StringIO(bag.read(register).decode("utf-8-sig"), newline="")))
+        for field in ("letter_number", "sender", "recipient", "subject"):
+            self.assertLessEqual(set(PAYLOADS), {row[field] for row in rows}, field)
         # NUL, in any field, is refused with the body.
         for field in text_fields:
             r = umum.post("/api/letters", json=self.incoming(**{field: "a\u0000b"}))  # sent as \u0000
@@ -805,45 +861,6 @@ class SecurityTest(unittest.TestCase):
         self.assertEqual(self.stack.psql("SELECT count(*) FROM letters WHERE id = %d" % self.letters["biasa"]["id"]),
                          "1")
         self.assertEqual(self.s("admin").get("/api/me").status, 200)
-
-    def test_j_payloads_in_every_query_parameter_find_nothing(self):
-        """Every declared parameter of every route (read from the sources,
-        so that a new one is tried too): 200 or 400, never a 5xx, nothing
-        matched that the payload would match as SQL, nothing changed."""
-        params = declared_params()
-        routes = [(p, params[v]) for m, p, v in parse_routes() if v and m == "GET"]
-        self.assertGreaterEqual(len(routes), 8, routes)
-        statuses = {c.route: c.statuses for c in self.matrix() if c.method == "GET"}
-        base = {"/api/export": {"from": self.today(), "to": self.today()}}
-        # Text matched in SQL (and the search's numbers): a payload that
-        # would match everything as SQL matches nothing. (The payloads are
-        # stored as letters by the next test only.)
-        matched = {("/api/letters", "number"), ("/api/letters", "sender"), ("/api/classifications", "prefix"),
-                   ("/api/search", "number")}
-        before = self.counts()
-        for path, names in routes:
-            user = next(u for u in USERS if statuses[path][u] == 200)
-            for name in names:
-                for payload in PAYLOADS + ["\u0000"]:
-                    with self.subTest(route=path, param=name, payload=payload):
-                        query = dict(base.get(path, {}), **{name: payload})
-                        r = self.s(user).get(path + "?" + urllib.parse.urlencode(query))
-                        if payload == "\u0000":
-                            self.assertError(r, 400, "invalid_query")
-                            continue
-                        self.assertIn(r.status, (200, 400), r)
-                        if r.status == 400:
-                            self.assertError(r, 400, "invalid_query", name)
-                        elif (path, name) in matched:
-                            items = r.json if isinstance(r.json, list) else r.json.get("items")
-                            self.assertEqual(items, [], r)
-        self.assertEqual(self.counts(), before)
-        # Path segments: a payload is no id or code.
-        for payload in PAYLOADS:
-            quoted = urllib.parse.quote(payload, safe="")
-            self.assertError(self.s("admin").get("/api/track/" + quoted), 404, "not_found")
-            self.assertError(self.s("admin").patch("/api/instructions/" + quoted, json={"label": "x"}), 404)
-            self.assertError(self.s("admin").get("/api/letters/" + quoted), 404, "not_found")
 
     # ------------------------------------------------------------ last
     def test_z_no_server_errors(self):
