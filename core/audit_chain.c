@@ -67,6 +67,8 @@ static long append(db_t *db, const char *user_id, const char *action, const char
      * ids and times follow the chain order. (A sub-SELECT with FOR UPDATE is
      * never merged into its outer query.) */
     const char *params[] = {user_id, detail_json ? detail_json : "{}"};
+    /* The head's lock is held to the end of the transaction. */
+    db_release_before_flush(db);
     row = db_query(db,
                    "SELECT h.last_hash, nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id, " AUDIT_AT_SQL(
                        "clock_timestamp()") " AS at, "
