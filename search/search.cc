@@ -724,6 +724,21 @@ void cut_snippet(const Xapian::MSet &mset, const std::vector<std::string> &find,
     }
 }
 
+// true when the corrected query finds a letter q's filters allow (its
+// access groups among them). The spelling table holds the words of every
+// letter, confidential ones too: a suggestion must not name a word that
+// only letters the caller may not see contain.
+bool suggestion_finds(const Xapian::Database &db, const search_query_t *q, const std::string &suggestion)
+{
+    search_query_t corrected = *q;
+    corrected.q = suggestion.c_str();
+    text_query text;
+    Xapian::Enquire enq(db);
+    enq.set_query(build_query(&corrected, nullptr, text));
+    enq.set_weighting_scheme(Xapian::BoolWeight());
+    return !text.empty && enq.get_mset(0, 1).size() > 0;
+}
+
 } // namespace
 
 // ------------------------------------------------------------ handles
@@ -990,7 +1005,7 @@ static search_status_t run_once(search_reader_t *r, const search_query_t *q, sea
     out->total = static_cast<long long>(mset.get_matches_estimated());
     out->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     out->plain_words = text.plain;
-    if (!text.suggestion.empty())
+    if (!text.suggestion.empty() && suggestion_finds(r->db, q, text.suggestion))
         out->suggestion = dup_string(text.suggestion);
     size_t n = mset.size();
     out->hits = static_cast<search_hit_t *>(calloc(n ? n : 1, sizeof(search_hit_t)));

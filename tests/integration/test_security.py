@@ -182,6 +182,8 @@ class SecurityTest(unittest.TestCase):
         cls.uid = dict(line.split("|") for line in st.psql("SELECT username || '|' || id FROM users").splitlines())
         cls.sessions = {}
         cls.tag = "uji" + secrets.token_hex(4)
+        # A word only the confidential letter of Bagian Hukum has.
+        cls.secret = "zamrud" + "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(6))
         cls.letters, cls.scans, cls.dispositions = {}, {}, {}
         for name in FIXTURE_LETTERS:
             security = name.replace("hukum_", "")
@@ -190,7 +192,9 @@ class SecurityTest(unittest.TestCase):
             cls.letters[name] = cls.register(registrar, security=security,
                                              to_position_id=cls.pos["Sekretaris Daerah"] if routed else None,
                                              sender="Dinas Uji %s" % cls.tag,
-                                             subject="Surat %s %s" % (name.replace("_", " "), cls.tag))
+                                             subject="Surat %s %s%s" % (name.replace("_", " "), cls.tag,
+                                                                         " " + cls.secret if name == "hukum_rahasia"
+                                                                         else ""))
             if name != "terbatas":
                 cls.scans[name] = cls.upload(registrar, "/api/letters/%d/scans" % cls.letters[name]["id"])
         for name in ("biasa", "rahasia"):
@@ -449,6 +453,11 @@ class SecurityTest(unittest.TestCase):
                 self.assertEqual((res["total"], res["total_exact"]), (len(want), True), res)
                 self.assertEqual(sum(res["facets"]["year"].values()), len(want), res["facets"])
                 self.assertEqual(sum(res["facets"]["classification"].values()), len(want), res["facets"])
+                # The spelling suggestion knows no word of a letter one
+                # may not see: a near miss of its secret word is no hint.
+                res = s.get("/api/search?q=" + self.secret[:-1]).json
+                self.assertEqual(res["total"], 0, res)
+                self.assertEqual(res["suggestion"], self.secret if user in SEES["hukum_rahasia"] else None, res)
                 number = self.letters["hukum_rahasia"]["letter_number"]
                 found = s.get("/api/search?number=" + urllib.parse.quote(number)).json
                 self.assertEqual(found["total"], 1 if user in SEES["hukum_rahasia"] else 0, found)

@@ -193,6 +193,17 @@ static void test_spelling(void **state)
     assert_non_null(res.suggestion);
     assert_string_equal(res.suggestion, "koordinasi");
     search_result_free(&res);
+    /* "usulan" stands only in letter 3, which group "all" may not see: a
+     * near miss gets no suggestion there (it would name the word). */
+    q.q = "usulaan";
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    assert_null(res.suggestion);
+    search_result_free(&res);
+    q.groups = "admin";
+    assert_int_equal(search_run(reader, &q, &res, &err), SEARCH_OK);
+    assert_non_null(res.suggestion);
+    assert_string_equal(res.suggestion, "usulan");
+    search_result_free(&res);
 }
 
 static void test_hostile_queries(void **state)
