@@ -92,9 +92,8 @@ void export_get(request_t *req)
     }
     /* Every export is on the record, before its first byte. The detail
      * is built once the transaction began (req_audit_commit consumes it). */
-    if (!req_begin(req) ||
-        !req_audit_commit(req, NULL, "export.create", "export", NULL,
-                          json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "format", format)))
+    if (!req_begin(req) || !req_audit_commit(req, NULL, "export.create", "export", NULL,
+                                             json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "format", format)))
         return;
 
     stream_t s = {.req = req, .format = format, .from = from, .to = to};

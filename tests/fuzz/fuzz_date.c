@@ -17,9 +17,9 @@
 #include "suggest.h"
 
 static const char *const MONTHS[12][2] = {
-    {"Januari", "Jan"}, {"Februari", "Feb"},  {"Maret", "Mar"},    {"April", "Apr"},
-    {"Mei", "Mei"},     {"Juni", "Jun"},      {"Juli", "Jul"},     {"Agustus", "Agt"},
-    {"September", "Sep"}, {"Oktober", "Okt"}, {"November", "Nov"}, {"Desember", "Des"},
+    {"Januari", "Jan"},   {"Februari", "Feb"}, {"Maret", "Mar"},    {"April", "Apr"},
+    {"Mei", "Mei"},       {"Juni", "Jun"},     {"Juli", "Jul"},     {"Agustus", "Agt"},
+    {"September", "Sep"}, {"Oktober", "Okt"},  {"November", "Nov"}, {"Desember", "Des"},
 };
 
 static void check_parsed(const char *text, size_t size)

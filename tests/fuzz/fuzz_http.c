@@ -27,8 +27,7 @@ static const route_t table[] = {
 static bool is_token(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    return n >= 1 && n <= max &&
-           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+    return n >= 1 && n <= max && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
 static void check_route(arena_t *arena, const char *text, size_t size)

@@ -167,9 +167,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.content_type = *content_type ? content_type : NULL;
     unsigned allowed;
     char *path_copy = arena_alloc(arena, strlen(path) + 1);
-    if (!path_copy ||
-        router_match(routes, routes_count, req.method_bit, path, path_copy, &req.route, req.args, &req.nargs,
-                     &allowed) != ROUTE_FOUND) {
+    if (!path_copy || router_match(routes, routes_count, req.method_bit, path, path_copy, &req.route, req.args,
+                                   &req.nargs, &allowed) != ROUTE_FOUND) {
         arena_reset(arena);
         return 0;
     }
@@ -189,10 +188,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       .stopUnget = (unsigned char *)body,
                       .isReader = 1,
                       .fillBuffProc = in_fill};
-    FCGX_Stream out = {.rdNext = out_buf,
-                       .wrNext = out_buf,
-                       .stop = out_buf + sizeof out_buf,
-                       .emptyBuffProc = out_flush};
+    FCGX_Stream out = {
+        .rdNext = out_buf, .wrNext = out_buf, .stop = out_buf + sizeof out_buf, .emptyBuffProc = out_flush};
     char *env[] = {*file_name ? arena_printf(arena, "HTTP_X_FILE_NAME=%s", file_name) : NULL, NULL};
     FCGX_Request fcgx = {.in = &in, .out = &out, .envp = env};
     req.fcgx = &fcgx;

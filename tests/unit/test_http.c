@@ -140,7 +140,7 @@ static void test_utf8_valid(void **state)
     assert_false(utf8_valid("\xF0\x9F\x93", 3));
     assert_false(utf8_valid("\xE0\x80\xAF", 3)); /* overlong */
     assert_false(utf8_valid("\x80", 1));
-    assert_false(utf8_valid("\xED\xA0\x80", 3)); /* a surrogate */
+    assert_false(utf8_valid("\xED\xA0\x80", 3));     /* a surrogate */
     assert_false(utf8_valid("\xF4\x90\x80\x80", 4)); /* above U+10FFFF */
 }
 
@@ -152,11 +152,13 @@ static void test_utf8_scrub(void **state)
     (void)state;
     char cut[] = "no such resource: /api/\xFF\xFE; invalid escape near '\\\xF3\x8E'";
     utf8_scrub(cut);
-    assert_string_equal(cut, "no such resource: /api/??; invalid escape near '\\?" "?'");
+    assert_string_equal(cut, "no such resource: /api/??; invalid escape near '\\?"
+                             "?'");
     char good[] = "Perihal: \xF0\x9F\x93\x9C undangan \xC3\xA9";
     utf8_scrub(good);
     assert_string_equal(good, "Perihal: \xF0\x9F\x93\x9C undangan \xC3\xA9");
-    char surrogate[] = "a\xED\xA0\x80" "b";
+    char surrogate[] = "a\xED\xA0\x80"
+                       "b";
     utf8_scrub(surrogate);
     assert_string_equal(surrogate, "a???b");
     assert_int_equal(utf8_sequence("\xE2\x80\x94", 3), 3);

@@ -125,8 +125,8 @@ static void test_hostile(void **state)
         {"Perihal : caf\xc3\xa9 \xc3", 16},
         {"Perihal : \xe2\x82", 12},
         {"Nomor : 002/213/D\xf4\x97\x8c\x9bk/2015", 27}, /* above U+10FFFF (fuzz_suggest) */
-        {"Perihal : \xed\xa0\x80 surat", 19},               /* a surrogate */
-        {"Perihal : \xe0\x80\xaf", 13},                     /* an overlong '/' */
+        {"Perihal : \xed\xa0\x80 surat", 19},            /* a surrogate */
+        {"Perihal : \xe0\x80\xaf", 13},                  /* an overlong '/' */
         {"31 Desember 9999", 16},
         {"Nomor : 1\0/2", 12},
         {"AAAA\nAAAA\nAAAA\nAAAA\nAAAA\nAAAA\nAAAA\nAAAA\nAAAA", 44},
