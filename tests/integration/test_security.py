@@ -477,6 +477,24 @@ class SecurityTest(unittest.TestCase):
         self.assertEqual(self.stack.psql("SELECT count(*) FROM dispositions WHERE letter_id = %d" % ids["hukum_rahasia"]),
                          "0")
 
+    def test_c_letter_made_confidential_is_gone_at_once(self):
+        """Letter pages are kept for a moment by each worker: a letter made
+        rahasia is 404 to an outsider on the very next request, whichever
+        worker answers, and so is its scan."""
+        lid = self.fresh_letter("biasa")
+        scan = self.upload("umum", "/api/letters/%d/scans" % lid)
+        walikota = self.s("walikota")
+        for _ in range(8):  # remembered by both workers
+            self.assertEqual(walikota.get("/api/letters/%d" % lid).status, 200)
+        r = self.s("umum").patch("/api/letters/%d" % lid, json={"security": "rahasia"})
+        self.assertEqual(r.status, 200, r)
+        for _ in range(8):
+            self.assertError(walikota.get("/api/letters/%d" % lid), 404, "not_found")
+            self.assertError(walikota.get("/api/scans/%d/file" % scan), 404, "not_found")
+        r = walikota.get("/api/letters?limit=200&sender=Dinas%20Matriks")
+        self.assertNotIn(lid, [i["id"] for i in r.json["items"]])
+        self.assertEqual(self.s("umum").get("/api/letters/%d" % lid).status, 200)
+
     def test_c_retention_and_export_withhold_what_one_may_not_see(self):
         everything = "aktif,tanpa_jra,inaktif,musnah,permanen,dinilai_kembali"
         total = self.count("letters")
