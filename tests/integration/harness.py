@@ -342,6 +342,21 @@ class Stack:
         self.stack("pg_start")
         self._pg_running = True
 
+    def wait_indexed(self, timeout=20):
+        """Until esurat-worker's indexer has processed every outbox row."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.psql("SELECT count(*) FROM index_outbox WHERE processed_at IS NULL") == "0":
+                return
+            time.sleep(0.05)
+        raise AssertionError("index outbox not drained in %ss:\n%s" % (timeout, self.log("esurat-worker")[-3000:]))
+
+    def server_errors(self):
+        """The lines of nginx's access log with a 5xx status (after its
+        buffer, flushed every second, reached the file)."""
+        time.sleep(1.5)
+        return [line for line in self.log("nginx-access").splitlines() if re.search(r'HTTP/1\.[01]" 5\d\d ', line)]
+
     # -- processes
     def _pid(self, name):
         p = self.stack("svc_pid", name, check=False)

@@ -141,13 +141,7 @@ class SearchTest(unittest.TestCase):
 
     @classmethod
     def wait_indexed(cls, timeout=20):
-        """Until the indexer has processed every outbox row."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if cls.stack.psql("SELECT count(*) FROM index_outbox WHERE processed_at IS NULL") == "0":
-                return
-            time.sleep(0.05)
-        raise AssertionError("index outbox not drained in %ss:\n%s" % (timeout, cls.stack.log("esurat-worker")[-3000:]))
+        cls.stack.wait_indexed(timeout)
 
     def search(self, user="arsiparis", status=200, **params):
         r = self.s(user).get(q(**params))
