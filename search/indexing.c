@@ -220,11 +220,21 @@ static int apply_letters(db_t *db, search_writer_t *w, id_list_t *ids, indexing_
     if (!ids->n)
         return 0;
     const char *params[] = {ids_text(ids)};
+    /* The letters and their pages from one snapshot: a transaction that
+     * committed between two reads gave a document half old, half new (its
+     * new page text with its old subject), found as such until the next
+     * batch (test_search's concurrent searches saw one). */
+    if (db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0) {
+        fail(err, "reading letters: %s", db_error(db));
+        return -1;
+    }
     PGresult *letters = db_query(db, LETTERS_BY_ID_SQL, 1, params);
     PGresult *pages = letters ? db_query(db, PAGES_BY_ID_SQL, 1, params) : NULL;
-    if (!letters || !pages) {
+    if (!letters || !pages || db_exec(db, "COMMIT", 0, NULL) < 0) {
         PQclear(letters);
+        PQclear(pages);
         fail(err, "reading letters: %s", db_error(db));
+        db_rollback(db);
         return -1;
     }
     int rc = write_letters(w, letters, pages, err) < 0 ? -1 : 0;
