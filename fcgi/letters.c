@@ -558,7 +558,7 @@ void letters_get(request_t *req)
     /* Not under the test clock: the page shows overdue branches as of today. */
     bool cacheable = id_valid(letter_id) && !clock_test_now();
     if (cacheable) {
-        const char *page = view_cache_letter(req->arena, atoll(letter_id));
+        const char *page = view_cache_get(req->arena, VIEW_LETTER, atoll(letter_id), "");
         if (page) {
             reply_raw_json(req, 200, page);
             return;
@@ -577,7 +577,7 @@ void letters_get(request_t *req)
     /* Kept only as letter_docs holds it: a change then finds the document
      * there and notifies (sql/013_view_notify.sql). */
     if (cacheable && db_get(res, 0, "letter") && !confidential(security))
-        view_cache_put_letter(atoll(letter_id), db_get(res, 0, "letter"), generation);
+        view_cache_put(VIEW_LETTER, atoll(letter_id), "", db_get(res, 0, "letter"), generation);
     if (!db_get(res, 0, "letter")) {
         const char *fill_params[] = {letter_id, clock_test_now()};
         PGresult *built = req_sql(req, LETTER_DOC_FILL_SQL, 2, fill_params);
