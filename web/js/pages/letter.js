@@ -360,8 +360,8 @@ export async function renderLetter(view, { params, query, signal, user, navigate
     h(
       'div',
       { class: 'letter-layout' },
-      metadataSection(letter, ctx),
       actions.card,
+      metadataSection(letter, ctx),
       scanSection(letter, items, ctx),
       actions.forms.length ? h('div', { class: 'letter-forms' }, actions.forms) : null,
       dispositionSection,
