@@ -146,7 +146,7 @@ export async function heading(page, text) {
 /** Opens #route; on the login page, signs in as user and waits for the shell. */
 export async function signIn(page, user, route = '/') {
   await page.goto(`${BASE}/#${route}`);
-  await page.locator('#login, #shell').first().waitFor({ state: 'visible' });
+  await page.waitForFunction(() => !document.getElementById('login').hidden || !document.getElementById('shell').hidden);
   if (await page.locator('#shell').isVisible()) {
     // Still signed in (a test before stopped half way): out first.
     await page.locator('#logout').click();
