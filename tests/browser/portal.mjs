@@ -88,7 +88,12 @@ export async function openPortal({ base, viewport, expectedApiError = () => fals
       if (isApi(base, url) && r.status() >= 500) problems.badResponses.push(`${r.status()} ${r.request().method()} ${url}`);
     });
     page.on('requestfailed', (req) => {
-      if (req.url().startsWith(base)) problems.badResponses.push(`failed ${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
+      if (!req.url().startsWith(base)) return;
+      const why = req.failure()?.errorText;
+      // A page left before its reads answered aborts them (app.js aborts
+      // the render's signal): that is the page working, not failing.
+      if (why === 'net::ERR_ABORTED' && req.method() === 'GET' && isApi(base, req.url()) && !new URL(req.url()).pathname.startsWith('/api/export')) return;
+      problems.badResponses.push(`failed ${req.method()} ${req.url()}: ${why}`);
     });
 
     return { browser, context, page, problems };
