@@ -304,3 +304,11 @@ export async function auditPage(page) {
     return problems;
   });
 }
+
+/** A clean run: no CSP violation, page error, console error or bad load. */
+export function assertClean(problems, who = 'page') {
+  assert.deepEqual(problems.cspViolations, [], `${who}: CSP violations`);
+  assert.deepEqual(problems.pageErrors, [], `${who}: uncaught page errors`);
+  assert.deepEqual(problems.consoleErrors, [], `${who}: console errors`);
+  assert.deepEqual(problems.badResponses, [], `${who}: failed or erroneous loads`);
+}

@@ -19,7 +19,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PASSWORD, PHONE, apiAs, auditPage, fitsPhone, go, heading, openPortal, runTag, sessionHash, shot,
+  BASE, assertClean, DESKTOP, PASSWORD, PHONE, apiAs, auditPage, fitsPhone, go, heading, openPortal, runTag, sessionHash, shot,
   signIn, sql,
 } from './portal.mjs';
 
@@ -352,8 +352,5 @@ test('records: export and retention on the start page', async () => {
 
 test('no console errors, page errors, failed loads or CSP violations', async () => {
   await page.waitForTimeout(200);
-  assert.deepEqual(problems.cspViolations, [], 'CSP violations');
-  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.badResponses, [], 'failed or erroneous loads');
+  assertClean(problems);
 });

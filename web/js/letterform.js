@@ -1,10 +1,11 @@
-// The fields of a letter's metadata, shared by the registration form
+// A letter's metadata in the pages: reading one letter (the letter page,
+// the receipt page), and its fields, shared by the registration form
 // (pages/register.js) and the correction form of the letter page
 // (pages/letter.js): one field() per API field, the checks made before
 // sending, and the API's field errors in Indonesian.
 
 import * as api from './api.js';
-import { h, setText } from './dom.js';
+import { h, messagePage, setText } from './dom.js';
 import { field, setFieldError } from './forms.js';
 import { SECURITY_LABELS, URGENCY_LABELS, positionLabel, text, todayIso } from './format.js';
 
@@ -35,6 +36,22 @@ export function fieldErrorText(err) {
   if (/control character/i.test(err.message || '')) return 'Isian memuat karakter yang tidak diizinkan.';
   if (Object.prototype.hasOwnProperty.call(FIELD_MESSAGES, err.field)) return FIELD_MESSAGES[err.field];
   return 'Isian tidak valid.';
+}
+
+/**
+ * GET /api/letters/{id}: the letter, or null after saying on view that it
+ * does not exist or may not be seen (the API answers 404 for both).
+ */
+export async function loadLetter(view, id, signal) {
+  try {
+    return await api.get(`/api/letters/${encodeURIComponent(id)}`, { signal });
+  } catch (err) {
+    if (err instanceof api.ApiError && (err.status === 404 || err.status === 400)) {
+      messagePage(view, 'Surat tidak ditemukan', 'Surat ini tidak ada atau Anda tidak berwenang melihatnya.', ['#/surat', 'Kembali ke daftar surat']);
+      return null;
+    }
+    throw err;
+  }
 }
 
 /** A list from the API, or null when it cannot be had (the form does without). */

@@ -10,12 +10,12 @@
 // in the end and its refusal is shown.
 
 import * as api from '../api.js';
-import { h, append, details, messagePage, replace, setFlash, setText, takeFlash } from '../dom.js';
+import { h, append, details, replace, setFlash, setText, takeFlash } from '../dom.js';
 import { scanPicker, scanFileUrl, scanViewer, watchOcr } from '../scans.js';
 import {
   branchOverdue, completeForm, disposeForm, loadInstructions, myOpenDispositions, positionTitle, renderTree, routeForm,
 } from '../dispositions.js';
-import { correctionForm, entryPoints, loadOptional, mayCorrect } from '../letterform.js';
+import { correctionForm, entryPoints, loadLetter, loadOptional, mayCorrect } from '../letterform.js';
 import {
   DIRECTION_LABELS, SECURITY_LABELS, STATUS_LABELS, URGENCY_LABELS,
   agendaLabel, formatDate, formatDateTime, label, text,
@@ -302,17 +302,8 @@ function actionsFor(letter, tree, ctx) {
 }
 
 export async function renderLetter(view, { params, query, signal, user, navigate }) {
-  let letter;
-  try {
-    letter = await api.get(`/api/letters/${encodeURIComponent(params.id)}`, { signal });
-  } catch (err) {
-    if (err instanceof api.ApiError && (err.status === 404 || err.status === 400)) {
-      messagePage(view, 'Surat tidak ditemukan', 'Surat ini tidak ada atau Anda tidak berwenang melihatnya.', ['#/surat', 'Kembali ke daftar surat']);
-      return;
-    }
-    throw err;
-  }
-  if (signal.aborted) return;
+  const letter = await loadLetter(view, params.id, signal);
+  if (!letter || signal.aborted) return;
   const key = `surat/${text(letter.id)}`;
   const message = takeFlash(key);
   document.title = `${text(letter.subject) || 'Surat'} — e-Surat`;

@@ -2,8 +2,8 @@
 // printed again (the citizen lost it, the printer jammed): the same receipt
 // as right after the registration, from the letter as it is now.
 
-import * as api from '../api.js';
 import { h, messagePage } from '../dom.js';
+import { loadLetter } from '../letterform.js';
 import { showReceipt } from '../receipt.js';
 import { text } from '../format.js';
 
@@ -15,17 +15,8 @@ function registrarOf(letter) {
 }
 
 export async function renderReceiptPage(view, { params, signal }) {
-  let letter;
-  try {
-    letter = await api.get(`/api/letters/${encodeURIComponent(params.id)}`, { signal });
-  } catch (err) {
-    if (err instanceof api.ApiError && (err.status === 404 || err.status === 400)) {
-      messagePage(view, 'Surat tidak ditemukan', 'Surat ini tidak ada atau Anda tidak berwenang melihatnya.', ['#/surat', 'Kembali ke daftar surat']);
-      return;
-    }
-    throw err;
-  }
-  if (signal.aborted) return;
+  const letter = await loadLetter(view, params.id, signal);
+  if (!letter || signal.aborted) return;
   const back = h('a', { class: 'btn btn-secondary', href: `#/surat/${encodeURIComponent(text(letter.id))}` }, 'Kembali ke surat');
   if (!letter.tracking_code) {
     messagePage(view, 'Tidak ada tanda terima', 'Tanda terima hanya dibuat untuk surat masuk.', [`#/surat/${encodeURIComponent(text(letter.id))}`, 'Kembali ke surat']);
