@@ -34,6 +34,8 @@ const ACTION_LABELS = {
   'scan.create': 'Pindaian diunggah',
   'scan.download': 'Pindaian diunduh',
   'scan.view': 'Pindaian dibuka',
+  'scan.attach': 'Pindaian dilampirkan',
+  'scan.ocr_retry': 'OCR diulang',
   'disposition.create': 'Disposisi dibuat',
   'disposition.read': 'Disposisi dibaca',
   'disposition.complete': 'Disposisi diselesaikan',
@@ -50,6 +52,7 @@ const VERB_LABELS = {
   download: 'Diunduh',
   route: 'Diteruskan',
   complete: 'Diselesaikan',
+  attach: 'Dilampirkan',
 };
 
 const FIELD_LABELS = {
