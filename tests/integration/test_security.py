@@ -473,16 +473,23 @@ class SecurityTest(unittest.TestCase):
         """Letter pages are kept for a moment by each worker: a letter made
         rahasia is 404 to an outsider on the very next request, whichever
         worker answers, and so is its scan."""
-        lid = self.fresh_letter("biasa")
+        word = "safir" + secrets.token_hex(3)
+        lid = self.register("umum", subject="Surat %s" % word)["id"]
         scan = self.upload("umum", "/api/letters/%d/scans" % lid)
+        self.stack.wait_indexed()
         walikota = self.s("walikota")
-        for _ in range(8):  # remembered by both workers
+        for _ in range(8):  # remembered by both workers (pages, search summaries)
             self.assertEqual(walikota.get("/api/letters/%d" % lid).status, 200)
+            self.assertEqual([i["letter"]["id"] for i in walikota.get("/api/search?q=" + word).json["items"]], [lid])
         r = self.s("umum").patch("/api/letters/%d" % lid, json={"security": "rahasia"})
         self.assertEqual(r.status, 200, r)
         for _ in range(8):
             self.assertError(walikota.get("/api/letters/%d" % lid), 404, "not_found")
             self.assertError(walikota.get("/api/scans/%d/file" % scan), 404, "not_found")
+            # The index may count it for a moment; it shows it no more.
+            self.assertEqual(walikota.get("/api/search?q=" + word).json["items"], [])
+        self.stack.wait_indexed()
+        self.assertEqual(walikota.get("/api/search?q=" + word).json["total"], 0)
         r = walikota.get("/api/letters?limit=200&sender=Dinas%20Matriks")
         self.assertNotIn(lid, [i["id"] for i in r.json["items"]])
         self.assertEqual(self.s("umum").get("/api/letters/%d" % lid).status, 200)
