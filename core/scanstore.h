@@ -28,6 +28,7 @@ typedef enum {
     SCANSTORE_WRONG_TYPE, /* the bytes are not of the expected type */
     SCANSTORE_READ_ERROR, /* the source failed */
     SCANSTORE_IO_ERROR,   /* the store could not be written (logged) */
+    SCANSTORE_NO_SPACE,   /* the store's file system is full (ENOSPC, EDQUOT; logged) */
 } scanstore_status_t;
 
 /* What a put stored. */
