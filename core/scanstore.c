@@ -1,5 +1,6 @@
 #include "scanstore.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <magic.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -336,4 +338,32 @@ scanstore_status_t scanstore_put_fd(const char *dir, int fd, long long limit, co
                                     scanstore_result_t *out)
 {
     return scanstore_put(dir, fd_read, &fd, limit, expect_mime, out);
+}
+
+long scanstore_remove_stale_temps(const char *dir, int max_age_seconds)
+{
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dirfd >= 0 ? fdopendir(dirfd) : NULL;
+    if (!d) {
+        log_error("scan store: open %s: %s", dir, strerror(errno));
+        if (dirfd >= 0)
+            close(dirfd);
+        return -1;
+    }
+    long removed = 0;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (strncmp(e->d_name, TEMP_PREFIX, sizeof TEMP_PREFIX - 1) != 0 ||
+            fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            now - st.st_mtime < max_age_seconds)
+            continue;
+        if (unlinkat(dirfd, e->d_name, 0) == 0)
+            removed++;
+        else if (errno != ENOENT)
+            log_error("scan store: remove %s/%s: %s", dir, e->d_name, strerror(errno));
+    }
+    closedir(d); /* closes dirfd */
+    return removed;
 }
