@@ -348,6 +348,16 @@ int class_csv_parse(arena_t *a, const char *data, size_t len, class_table_t *t)
         data += 3;
         len -= 3;
     }
+    /* A NUL byte would cut a field short unseen: the file is binary (a
+     * spreadsheet's own format?), not CSV. */
+    const char *nul = memchr(data, '\0', len);
+    if (nul) {
+        long line = 1;
+        for (const char *c = data; c < nul; c++)
+            line += *c == '\n';
+        problem(&im, line, "a NUL byte: this is not a CSV text file (save the table as CSV)");
+        im.stop = true;
+    }
     /* Spreadsheets set to an Indonesian locale save CSV with semicolons:
      * a header without commas but with semicolons means that. */
     const char *eol = memchr(data, '\n', len);
