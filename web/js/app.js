@@ -24,6 +24,7 @@ import { inboxBadge, startInboxPolling, stopInboxPolling } from './dispositions.
 import { renderExport } from './pages/export.js';
 import { renderRetention } from './pages/retention.js';
 import { renderSearch } from './pages/search.js';
+import { adminRoutes } from './pages/admin.js';
 
 const APP_NAME = 'e-Surat';
 
@@ -65,6 +66,7 @@ export const routes = [
   { path: '/kotak-masuk', title: 'Kotak Masuk', nav: 'Kotak Masuk', holder: true, render: renderInbox },
   { path: '/disposisi/:id', title: 'Disposisi', render: renderDisposition },
   { path: '/lembar/:id', title: 'Lembar Disposisi', render: renderSheet },
+  ...adminRoutes,
   { path: '/admin/instruksi', title: 'Instruksi Disposisi', nav: 'Instruksi Disposisi', roles: ['admin'], render: renderInstructions },
   { path: '/arsip/ekspor', title: 'Ekspor Arsip', nav: 'Ekspor Arsip', roles: ['archivist', 'records', 'admin'], render: renderExport },
   { path: '/arsip/retensi', title: 'Retensi Arsip', nav: 'Retensi Arsip', roles: ['records', 'admin'], render: renderRetention },
