@@ -164,7 +164,9 @@ test('(c) a position under the Walikota; a cycle refused beside the field', asyn
   await page.locator('#position-title').fill(POSITION);
   await page.locator('#position-unit').selectOption({ label: `${UNIT.name} (${UNIT.code})` });
   await page.locator('#position-parent').selectOption({ label: 'Walikota Pekanbaru' });
-  await page.getByLabel('Penerima surat masuk').check();
+  // Not an entry point: the other browser tests share this stack, and the
+  // front desk's routing list there holds the demo entry points only.
+  assert.equal(await page.getByLabel('Penerima surat masuk').isChecked(), false);
   const saved = apiResponse('/api/positions', 'POST');
   await page.getByRole('button', { name: 'Tambah jabatan' }).click();
   assert.equal((await saved).status(), 201);
