@@ -52,6 +52,11 @@ void admin_classifications_import(request_t *req); /* POST /api/classifications/
  * A new reference (NULL on OOM). */
 json_t *admin_diff(json_t *old, json_t *now, const char *const *keys);
 
+/* The body of a PATCH: a JSON object naming at least one of known
+ * (NULL-terminated), and not fixed (a member that never changes: 400
+ * "fixed: why"). NULL after replying. */
+json_t *admin_patch_body(request_t *req, const char *const *known, const char *fixed, const char *why);
+
 /* text parsed as JSON (a new reference), or NULL after replying 500. */
 json_t *admin_json(request_t *req, const char *text);
 
@@ -64,6 +69,20 @@ bool admin_refusal(request_t *req, const char *sqlstate, const char *rule, int s
 /* After a statement failed for no reason the client caused: rolls back,
  * replies 503 / 500. */
 void admin_failed(request_t *req);
+
+/* Runs sql (a SELECT … FOR UPDATE of one object) in the open transaction;
+ * the row, or NULL after replying (404 "no such what: id" when there is
+ * none, rolled back). */
+PGresult *admin_lock(request_t *req, const char *sql, int n, const char *const *params, const char *what,
+                     const char *id);
+
+/* The end of a PATCH. before and after are the object's JSON, read under
+ * the lock and after the update; the audit row action holds their
+ * differences in keys ({"changes":{…}}) and extra's members (consumed,
+ * may be NULL). When nothing changed and not force, rolls back and
+ * answers 200 before; else commits and answers 200 after. */
+void admin_finish_update(request_t *req, const char *before, const char *after, const char *const *keys, bool force,
+                         json_t *extra, const char *action, const char *object_type, const char *object_id);
 
 /* Appends the audit row (detail consumed), commits, and replies status
  * with answer (JSON text). false when it replied with an error instead. */

@@ -109,35 +109,18 @@ void admin_classifications_patch(request_t *req)
     static const char *const known[] = {"title", "retention_active_years", "retention_inactive_years",
                                         "final_disposition", NULL};
     const char *code = req->args[0];
-    json_t *body = req_json_body(req);
+    json_t *body = admin_patch_body(req, known, "code",
+                                    "a classification keeps its code (letters refer to it); add a new one instead");
     if (!body)
         return;
-    if (json_object_get(body, "code")) {
-        reply_error(req, 400, "invalid_field", "code",
-                    "code: a classification keeps its code (letters refer to it); add a new one instead");
-        return;
-    }
-    if (!v_known_fields(req, body, known))
-        return;
-    if (json_object_size(body) == 0) {
-        reply_error(req, 400, "invalid_json", NULL,
-                    "nothing to change: name title, retention_active_years, retention_inactive_years or "
-                    "final_disposition");
-        return;
-    }
     const char *title = NULL, *active, *inactive, *final;
     if ((v_present(body, "title") && !v_text(req, body, "title", CLASS_TITLE_MAX_CHARS, V_REQUIRED, &title)) ||
         !read_retention(req, body, &active, &inactive, &final) || !req_begin(req))
         return;
     const char *lock[] = {code};
-    PGresult *old = req_sql(req, LOCK_SQL, 1, lock);
+    PGresult *old = admin_lock(req, LOCK_SQL, 1, lock, "classification", code);
     if (!old)
         return;
-    if (PQntuples(old) != 1) {
-        db_rollback(req->db);
-        reply_error(req, 404, "not_found", NULL, "no such classification: %s", code);
-        return;
-    }
     const char *params[] = {code,
                             title,
                             v_present(body, "retention_active_years") ? "true" : "false",
@@ -149,23 +132,9 @@ void admin_classifications_patch(request_t *req)
     if (!req_sql(req, UPDATE_SQL, 8, params))
         return;
     const char *answer = classification_text(req, code);
-    json_t *before = answer ? admin_json(req, db_get(old, 0, "classification")) : NULL;
-    json_t *after = before ? admin_json(req, answer) : NULL;
-    if (!after) {
-        json_decref(before);
-        return;
-    }
-    json_t *changes = admin_diff(before, after, AUDITED);
-    json_decref(before);
-    json_decref(after);
-    if (json_object_size(changes) == 0) {
-        json_decref(changes);
-        db_rollback(req->db);
-        reply_raw_json(req, 200, answer);
-        return;
-    }
-    admin_finish(req, "classification.update", "classification", code, json_pack("{s:o}", "changes", changes), 200,
-                 answer);
+    if (answer)
+        admin_finish_update(req, db_get(old, 0, "classification"), answer, AUDITED, false, NULL,
+                            "classification.update", "classification", code);
 }
 
 /* 422 with the first problem as the error and the list of them. */

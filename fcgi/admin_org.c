@@ -214,13 +214,9 @@ void admin_units_patch(request_t *req)
 {
     static const char *const known[] = {"code", "name", "parent_id", "number_template", NULL};
     const char *id = req->args[0];
-    json_t *body = req_json_body(req);
-    if (!body || !v_known_fields(req, body, known))
+    json_t *body = admin_patch_body(req, known, NULL, NULL);
+    if (!body)
         return;
-    if (json_object_size(body) == 0) {
-        reply_error(req, 400, "invalid_json", NULL, "nothing to change: name code, name, parent_id or number_template");
-        return;
-    }
     const char *code, *name = NULL, *parent, *tmpl;
     if (!read_unit_code(req, body, v_present(body, "code") ? V_REQUIRED : 0, &code) ||
         (v_present(body, "name") && !v_text(req, body, "name", MAX_UNIT_NAME, V_REQUIRED, &name)) ||
@@ -243,22 +239,8 @@ void admin_units_patch(request_t *req)
         return;
     }
     const char *after = unit_answer(req, UNIT_SQL, id, &found);
-    json_t *old = after ? admin_json(req, before) : NULL;
-    json_t *now = old ? admin_json(req, after) : NULL;
-    if (!now) {
-        json_decref(old);
-        return;
-    }
-    json_t *changes = admin_diff(old, now, UNIT_AUDITED);
-    json_decref(old);
-    json_decref(now);
-    if (json_object_size(changes) == 0) {
-        json_decref(changes);
-        db_rollback(req->db);
-        reply_raw_json(req, 200, before);
-        return;
-    }
-    admin_finish(req, "unit.update", "unit", id, json_pack("{s:o}", "changes", changes), 200, after);
+    if (after)
+        admin_finish_update(req, before, after, UNIT_AUDITED, false, NULL, "unit.update", "unit", id);
 }
 
 /* GET /api/numbering/template-preview?template=&unit_id=&unit_code=&classification=
@@ -386,14 +368,9 @@ void admin_positions_patch(request_t *req)
 {
     static const char *const known[] = {"title", "unit_id", "parent_id", "is_entry_point", "active", NULL};
     const char *id = req->args[0];
-    json_t *body = req_json_body(req);
-    if (!body || !v_known_fields(req, body, known))
+    json_t *body = admin_patch_body(req, known, NULL, NULL);
+    if (!body)
         return;
-    if (json_object_size(body) == 0) {
-        reply_error(req, 400, "invalid_json", NULL,
-                    "nothing to change: name title, unit_id, parent_id, is_entry_point or active");
-        return;
-    }
     const char *title = NULL, *unit, *parent, *entry, *active;
     if ((v_present(body, "title") && !v_text(req, body, "title", MAX_TITLE, V_REQUIRED, &title)) ||
         !v_id(req, body, "unit_id", 0, &unit) || !v_id(req, body, "parent_id", 0, &parent) ||
@@ -414,22 +391,8 @@ void admin_positions_patch(request_t *req)
         return;
     }
     const char *after = position_text(req, POSITION_SQL, id);
-    json_t *old = after ? admin_json(req, before) : NULL;
-    json_t *now = old ? admin_json(req, after) : NULL;
-    if (!now) {
-        json_decref(old);
-        return;
-    }
-    json_t *changes = admin_diff(old, now, POSITION_AUDITED);
-    json_decref(old);
-    json_decref(now);
-    if (json_object_size(changes) == 0) {
-        json_decref(changes);
-        db_rollback(req->db);
-        reply_raw_json(req, 200, before);
-        return;
-    }
-    admin_finish(req, "position.update", "position", id, json_pack("{s:o}", "changes", changes), 200, after);
+    if (after)
+        admin_finish_update(req, before, after, POSITION_AUDITED, false, NULL, "position.update", "position", id);
 }
 
 /* ------------------------------------------------------------------------
@@ -543,28 +506,19 @@ void admin_holders_create(request_t *req)
 void admin_holders_patch(request_t *req)
 {
     static const char *const known[] = {"from", "until", NULL};
-    json_t *body = req_json_body(req);
+    json_t *body = admin_patch_body(req, known, NULL, NULL);
     const char *from, *until;
-    if (!body || !v_known_fields(req, body, known))
+    if (!body)
         return;
-    if (json_object_size(body) == 0) {
-        reply_error(req, 400, "invalid_json", NULL, "nothing to change: name from or until");
-        return;
-    }
     if ((v_present(body, "from") && !v_date(req, body, "from", V_REQUIRED, &from)) ||
         !v_date(req, body, "until", 0, &until) || !req_begin(req))
         return;
     if (!v_present(body, "from"))
         from = NULL;
     const char *lock[] = {req->args[0], req->args[1]};
-    PGresult *old = req_sql(req, APPOINTMENT_LOCK_SQL, 2, lock);
+    PGresult *old = admin_lock(req, APPOINTMENT_LOCK_SQL, 2, lock, "appointment", req->args[1]);
     if (!old)
         return;
-    if (PQntuples(old) != 1) {
-        db_rollback(req->db);
-        reply_error(req, 404, "not_found", NULL, "no such appointment: %s", req->args[1]);
-        return;
-    }
     const char *params[] = {req->args[0], req->args[1], from, v_present(body, "until") ? "true" : "false", until};
     PGresult *res = req_sql_try(req, APPOINTMENT_UPDATE_SQL, 5, params);
     if (!res) {
@@ -572,24 +526,9 @@ void admin_holders_patch(request_t *req)
             admin_failed(req);
         return;
     }
-    const char *answer = db_get(res, 0, "appointment");
-    json_t *before = admin_json(req, db_get(old, 0, "appointment"));
-    json_t *after = before ? admin_json(req, answer) : NULL;
-    if (!after) {
-        json_decref(before);
-        return;
-    }
-    json_t *changes = admin_diff(before, after, APPOINTMENT_AUDITED);
-    json_decref(before);
-    json_decref(after);
-    if (json_object_size(changes) == 0) {
-        json_decref(changes);
-        db_rollback(req->db);
-        reply_raw_json(req, 200, answer);
-        return;
-    }
-    json_t *detail = json_pack("{s:I, s:o}", "appointment_id", (json_int_t)atoll(req->args[1]), "changes", changes);
-    admin_finish(req, "position.appointment_update", "position", req->args[0], detail, 200, answer);
+    admin_finish_update(req, db_get(old, 0, "appointment"), db_get(res, 0, "appointment"), APPOINTMENT_AUDITED, false,
+                        json_pack("{s:I}", "appointment_id", (json_int_t)atoll(req->args[1])),
+                        "position.appointment_update", "position", req->args[0]);
 }
 
 /* DELETE ends an appointment today: it held until yesterday; one that had
@@ -599,14 +538,9 @@ void admin_holders_end(request_t *req)
     if (!req_begin(req))
         return;
     const char *lock[] = {req->args[0], req->args[1]};
-    PGresult *old = req_sql(req, APPOINTMENT_LOCK_SQL, 2, lock);
+    PGresult *old = admin_lock(req, APPOINTMENT_LOCK_SQL, 2, lock, "appointment", req->args[1]);
     if (!old)
         return;
-    if (PQntuples(old) != 1) {
-        db_rollback(req->db);
-        reply_error(req, 404, "not_found", NULL, "no such appointment: %s", req->args[1]);
-        return;
-    }
     if (strcmp(db_get(old, 0, "ended"), "t") == 0) {
         db_rollback(req->db);
         reply_empty(req, 204);

@@ -270,17 +270,9 @@ void admin_users_patch(request_t *req)
 {
     static const char *const known[] = {"name", "nip", "roles", "active", "password", NULL};
     const char *id = req->args[0];
-    json_t *body = req_json_body(req);
-    if (!body || !v_known_fields(req, body, known))
+    json_t *body = admin_patch_body(req, known, "username", "a user keeps the name they sign in with");
+    if (!body)
         return;
-    if (json_object_get(body, "username")) {
-        reply_error(req, 400, "invalid_field", "username", "username: a user keeps the name they sign in with");
-        return;
-    }
-    if (json_object_size(body) == 0) {
-        reply_error(req, 400, "invalid_json", NULL, "nothing to change: name name, nip, roles, active or password");
-        return;
-    }
     const char *name = NULL, *nip, *roles, *active;
     char hash[PASSWORD_HASH_MAX] = "";
     bool new_password;
@@ -300,14 +292,9 @@ void admin_users_patch(request_t *req)
     if (!read_password(req, body, false, hash, &new_password) || !req_begin(req))
         return;
     const char *lock[] = {id};
-    PGresult *old = req_sql(req, LOCK_SQL, 1, lock);
+    PGresult *old = admin_lock(req, LOCK_SQL, 1, lock, "user", id);
     if (!old)
         return;
-    if (PQntuples(old) != 1) {
-        db_rollback(req->db);
-        reply_error(req, 404, "not_found", NULL, "no such user: %s", id);
-        return;
-    }
     const char *params[] = {id,    name,  v_present(body, "nip") ? "true" : "false", nip, active, roles,
                             new_password ? hash : NULL, req->user->token_hash};
     PGresult *res = req_sql_try(req, UPDATE_SQL, 8, params);
@@ -321,22 +308,8 @@ void admin_users_patch(request_t *req)
     PGresult *now = req_sql(req, GET_SQL, 1, lock);
     if (!now)
         return;
-    json_t *before = admin_json(req, db_get(old, 0, "user"));
-    json_t *after = before ? admin_json(req, db_get(now, 0, "user")) : NULL;
-    if (!after) {
-        json_decref(before);
-        return;
-    }
-    json_t *changes = admin_diff(before, after, AUDITED);
-    json_decref(before);
-    json_decref(after);
-    if (json_object_size(changes) == 0 && !new_password) {
-        json_decref(changes);
-        db_rollback(req->db);
-        reply_raw_json(req, 200, db_get(old, 0, "user"));
-        return;
-    }
-    json_t *detail = json_pack("{s:o, s:b, s:I}", "changes", changes, "password_reset", new_password,
-                               "sessions_ended", (json_int_t)ended);
-    admin_finish(req, "user.update", "user", id, detail, 200, db_get(now, 0, "user"));
+    /* A new password is a change even when nothing shown changed. */
+    admin_finish_update(req, db_get(old, 0, "user"), db_get(now, 0, "user"), AUDITED, new_password,
+                        json_pack("{s:b, s:I}", "password_reset", new_password, "sessions_ended", (json_int_t)ended),
+                        "user.update", "user", id);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "classification.h"
+#include "utf8.h"
 
 const char *const V_DIRECTIONS[] = {"in", "out", NULL};
 const char *const V_SECURITIES[] = {"biasa", "terbatas", "rahasia", "sangat_rahasia", NULL};
@@ -19,11 +20,7 @@ static bool fail(request_t *req, const char *field, const char *why)
 
 size_t utf8_chars(const char *s)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
+    return utf8_length(s);
 }
 
 static bool is_space(char c)

@@ -214,6 +214,16 @@ test('(d) a user; a short password refused beside the field', async () => {
   await row.waitFor();
   assert.match(await row.textContent(), /Pejabat/);
   assert.equal(await page.locator('#users-rows tr').count(), 1);
+
+  // Changed: one more role. The user name stays as it is.
+  await page.getByRole('button', { name: `Ubah ${PLT.username}`, exact: true }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'acct-form-title');
+  assert.equal(await page.locator('#acct-username').isDisabled(), true);
+  await page.getByLabel('Arsiparis', { exact: true }).check();
+  answer = apiResponse(/^\/api\/users\/\d+$/, 'PATCH');
+  await page.getByRole('button', { name: 'Simpan perubahan' }).click();
+  assert.equal((await answer).status(), 200);
+  await row.filter({ hasText: 'Arsiparis, Pejabat' }).waitFor();
   await shot('admin-users.png');
 });
 

@@ -8,7 +8,7 @@ import { h, append, replace, setText } from '../dom.js';
 import { field } from '../forms.js';
 import { text } from '../format.js';
 import {
-  FINAL_NAMES, aborted, cell, formErrors, pageHead, statusLine, table,
+  FINAL_NAMES, aborted, cell, editorForm, onSubmit, pageHead, rowButton, statusLine, table,
 } from './admin-common.js';
 
 const SHOWN_MAX = 300;
@@ -81,39 +81,25 @@ export async function renderAdminClassifications(view, { signal }) {
     retention_inactive_years: field({ id: 'class-inactive', label: 'Retensi inaktif (tahun)', type: 'number', attrs: { min: '0', max: '1000', step: '1' } }),
     final_disposition: field({ id: 'class-final', label: 'Nasib akhir', type: 'select', options: [['', '— Belum ditentukan'], ...Object.entries(FINAL_NAMES)] }),
   };
-  const formTitle = h('h2', { class: 'card-title', id: 'class-form-title', tabindex: '-1' });
-  const formError = h('div', { class: 'alert', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'class-submit' });
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, 'Batal');
-  const form = h(
-    'form',
-    { class: 'card form-card', id: 'class-form', novalidate: true, 'aria-labelledby': formTitle.id },
-    formTitle,
-    formError,
-    h('div', { class: 'form-grid' }, Object.values(f).map((x) => x.element)),
-    h('div', { class: 'form-actions' }, submit, cancel),
-  );
-  const errors = formErrors(f, formError, describe);
+  const editor = editorForm({
+    id: 'class-form', body: h('div', { class: 'form-grid' }, Object.values(f).map((x) => x.element)), fields: f, describe,
+  });
+  const { form, title: formTitle, errors } = editor;
   let editing = null;
 
   function setMode(c) {
     editing = c;
-    errors.clear();
-    form.reset();
-    setText(formTitle, c ? `Ubah kode ${text(c.code)}` : 'Kode baru');
-    setText(submit, c ? 'Simpan perubahan' : 'Tambah kode');
+    editor.start(c, c ? `Ubah kode ${text(c.code)}` : 'Kode baru', c ? 'Simpan perubahan' : 'Tambah kode');
     f.code.control.value = c ? text(c.code) : '';
     f.code.control.disabled = Boolean(c);
     f.title.control.value = c ? text(c.title) : '';
     f.retention_active_years.control.value = c ? text(c.retention_active_years) : '';
     f.retention_inactive_years.control.value = c ? text(c.retention_inactive_years) : '';
     f.final_disposition.control.value = c ? text(c.final_disposition) : '';
-    cancel.hidden = !c;
   }
 
   function row(c) {
-    const edit = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Ubah kode ${text(c.code)}` }, 'Ubah');
-    edit.addEventListener('click', () => {
+    const edit = rowButton('Ubah', `Ubah kode ${text(c.code)}`, () => {
       setMode(c);
       formTitle.focus();
     });
@@ -143,13 +129,11 @@ export async function renderAdminClassifications(view, { signal }) {
     event.preventDefault();
     load().catch((err) => { if (!aborted(err)) setText(listStatus, api.errorMessage(err)); });
   });
-  cancel.addEventListener('click', () => {
+  editor.cancel.addEventListener('click', () => {
     setMode(null);
     f.code.control.focus();
   });
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    errors.clear();
+  onSubmit(form, editor.submit, errors, async () => {
     setText(status, '');
     const years = (x) => (x.control.value === '' ? null : Number(x.control.value));
     const body = {
@@ -159,19 +143,12 @@ export async function renderAdminClassifications(view, { signal }) {
       final_disposition: f.final_disposition.control.value || null,
     };
     if (!editing) body.code = f.code.control.value.trim();
-    submit.disabled = true;
-    try {
-      const saved = editing
-        ? await api.patch(`/api/classifications/${encodeURIComponent(editing.code)}`, body, { signal })
-        : await api.post('/api/classifications', body, { signal });
-      setText(status, `Kode ${text(saved.code)} disimpan.`);
-      setMode(null);
-      await load();
-    } catch (err) {
-      errors.show(err);
-    } finally {
-      submit.disabled = false;
-    }
+    const saved = editing
+      ? await api.patch(`/api/classifications/${encodeURIComponent(editing.code)}`, body, { signal })
+      : await api.post('/api/classifications', body, { signal });
+    setText(status, `Kode ${text(saved.code)} disimpan.`);
+    setMode(null);
+    await load();
   });
 
   // ---- the import

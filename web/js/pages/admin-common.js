@@ -178,3 +178,67 @@ export function debounce(fn, ms) {
 export function aborted(err) {
   return Boolean(err && err.name === 'AbortError');
 }
+
+/**
+ * The card form of a page that adds an object or, after "Ubah" on a row,
+ * changes one.
+ *   editorForm({ id, body: [elements…], fields, describe })  (see formErrors)
+ * Returns { form, title, submit, cancel, errors, start(editing, heading, button) }:
+ * title is focusable; start() empties the form and its errors, sets the
+ * heading and the button, and shows "Batal" while editing.
+ */
+export function editorForm({ id, body, fields, describe }) {
+  const title = h('h2', { class: 'card-title', id: `${id}-title`, tabindex: '-1' });
+  const error = h('div', { class: 'alert', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: `${id}-submit` });
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, 'Batal');
+  const form = h(
+    'form',
+    { class: 'card form-card', id, novalidate: true, 'aria-labelledby': title.id },
+    title,
+    error,
+    body,
+    h('div', { class: 'form-actions' }, submit, cancel),
+  );
+  const errors = formErrors(fields, error, describe);
+  return {
+    form,
+    title,
+    submit,
+    cancel,
+    errors,
+    start(editing, heading, button) {
+      errors.clear();
+      form.reset();
+      setText(title, heading);
+      setText(submit, button);
+      cancel.hidden = !editing;
+    },
+  };
+}
+
+/**
+ * Sends a form with save() (async): errors cleared first and shown beside
+ * their fields after, the button disabled meanwhile.
+ */
+export function onSubmit(form, button, errors, save) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    errors.clear();
+    button.disabled = true;
+    try {
+      await save();
+    } catch (err) {
+      errors.show(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/** A small row button ("Ubah") whose accessible name says what it is for. */
+export function rowButton(text, name, onClick) {
+  const button = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': name }, text);
+  button.addEventListener('click', onClick);
+  return button;
+}

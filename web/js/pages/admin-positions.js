@@ -8,7 +8,8 @@ import { h, append, replace, setText } from '../dom.js';
 import { field } from '../forms.js';
 import { formatDate, text, todayIso } from '../format.js';
 import {
-  KIND_NAMES, aborted, cell, checkbox, formErrors, pageHead, setOptions, statusLine, table,
+  KIND_NAMES, aborted, cell, checkbox, editorForm, formErrors, onSubmit, pageHead, rowButton, setOptions, statusLine,
+  table,
 } from './admin-common.js';
 
 function describePosition(err) {
@@ -86,40 +87,28 @@ export async function renderAdminPositions(view, { signal }) {
   };
   const entry = checkbox({ id: 'position-entry', label: 'Penerima surat masuk', hint: 'Bagian Umum dapat langsung meneruskan surat masuk ke jabatan ini.' });
   const active = checkbox({ id: 'position-active', label: 'Jabatan aktif', hint: 'Jabatan nonaktif tidak ditawarkan lagi untuk disposisi.' });
-  const formTitle = h('h2', { class: 'card-title', id: 'position-form-title', tabindex: '-1' });
-  const formError = h('div', { class: 'alert', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'position-submit' });
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, 'Batal');
-  const form = h(
-    'form',
-    { class: 'card form-card', id: 'position-form', novalidate: true, 'aria-labelledby': formTitle.id },
-    formTitle,
-    formError,
-    h('div', { class: 'form-grid' }, f.title.element, f.unit_id.element, f.parent_id.element),
-    entry.element,
-    active.element,
-    h('div', { class: 'form-actions' }, submit, cancel),
-  );
-  const errors = formErrors({ ...f, is_entry_point: entry, active }, formError, describePosition);
+  const editor = editorForm({
+    id: 'position-form',
+    body: [h('div', { class: 'form-grid' }, f.title.element, f.unit_id.element, f.parent_id.element), entry.element, active.element],
+    fields: { ...f, is_entry_point: entry, active },
+    describe: describePosition,
+  });
+  const { form, title: formTitle, errors } = editor;
   let editing = null;
 
   function setMode(position) {
     editing = position;
-    errors.clear();
-    form.reset();
+    editor.start(position, position ? `Ubah jabatan ${text(position.title)}` : 'Jabatan baru', position ? 'Simpan perubahan' : 'Tambah jabatan');
     setOptions(f.unit_id.control, null, units.map((u) => [u.id, `${text(u.name)} (${text(u.code)})`]));
     setOptions(f.parent_id.control, '— Tanpa atasan (puncak)', treeOrder(positions)
       .filter(({ position: p }) => !position || p.id !== position.id)
       .map(({ position: p, depth }) => [p.id, `${'· '.repeat(depth)}${text(p.title)}`]));
-    setText(formTitle, position ? `Ubah jabatan ${text(position.title)}` : 'Jabatan baru');
-    setText(submit, position ? 'Simpan perubahan' : 'Tambah jabatan');
     f.title.control.value = position ? text(position.title) : '';
     if (position) f.unit_id.control.value = String(position.unit.id);
     f.parent_id.control.value = position && position.parent_id ? String(position.parent_id) : '';
     entry.control.checked = Boolean(position && position.is_entry_point);
     active.control.checked = position ? position.active !== false : true;
     active.element.hidden = !position;
-    cancel.hidden = !position;
   }
 
   // ---- appointments of one position
@@ -157,8 +146,7 @@ export async function renderAdminPositions(view, { signal }) {
     const list = await api.get(`/api/positions/${encodeURIComponent(position.id)}/holders`, { signal });
     replace(appointmentRows, (Array.isArray(list) ? list : []).map((ap) => {
       const ended = appointmentState(ap) === 'Berakhir';
-      const end = ended ? null : h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Akhiri penugasan ${text(ap.user && ap.user.name)}` }, 'Akhiri');
-      if (end) end.addEventListener('click', () => endAppointment(ap, end));
+      const end = ended ? null : rowButton('Akhiri', `Akhiri penugasan ${text(ap.user && ap.user.name)}`, (event) => endAppointment(ap, event.currentTarget));
       return h(
         'tr',
         { dataset: { id: text(ap.id) } },
@@ -185,34 +173,23 @@ export async function renderAdminPositions(view, { signal }) {
     }
   }
 
-  appointForm.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    appointErrors.clear();
+  onSubmit(appointForm, appointSubmit, appointErrors, async () => {
     setText(panelStatus, '');
     const body = { user_id: a.user_id.control.value ? Number(a.user_id.control.value) : null, kind: a.kind.control.value };
     if (a.from.control.value) body.from = a.from.control.value;
     if (a.until.control.value) body.until = a.until.control.value;
-    appointSubmit.disabled = true;
-    try {
-      const saved = await api.post(`/api/positions/${encodeURIComponent(shown.id)}/holders`, body, { signal });
-      await reload();
-      setText(panelStatus, `${text(saved.user && saved.user.name)} ditugaskan sebagai ${KIND_NAMES[saved.kind] || text(saved.kind)}.`);
-    } catch (err) {
-      appointErrors.show(err);
-    } finally {
-      appointSubmit.disabled = false;
-    }
+    const saved = await api.post(`/api/positions/${encodeURIComponent(shown.id)}/holders`, body, { signal });
+    await reload();
+    setText(panelStatus, `${text(saved.user && saved.user.name)} ditugaskan sebagai ${KIND_NAMES[saved.kind] || text(saved.kind)}.`);
   });
 
   // ---- the list
   function positionRow({ position, depth }) {
-    const edit = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Ubah ${text(position.title)}` }, 'Ubah');
-    edit.addEventListener('click', () => {
+    const edit = rowButton('Ubah', `Ubah ${text(position.title)}`, () => {
       setMode(position);
       formTitle.focus();
     });
-    const appoint = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Penugasan ${text(position.title)}` }, 'Penugasan');
-    appoint.addEventListener('click', () => {
+    const appoint = rowButton('Penugasan', `Penugasan ${text(position.title)}`, () => {
       showAppointments(position).then(() => panelTitle.focus()).catch((err) => {
         if (!aborted(err)) setText(status, api.errorMessage(err));
       });
@@ -258,13 +235,11 @@ export async function renderAdminPositions(view, { signal }) {
     return all;
   }
 
-  cancel.addEventListener('click', () => {
+  editor.cancel.addEventListener('click', () => {
     setMode(null);
     f.title.control.focus();
   });
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    errors.clear();
+  onSubmit(form, editor.submit, errors, async () => {
     setText(status, '');
     const body = {
       title: f.title.control.value.trim(),
@@ -273,19 +248,12 @@ export async function renderAdminPositions(view, { signal }) {
       is_entry_point: entry.control.checked,
     };
     if (editing) body.active = active.control.checked;
-    submit.disabled = true;
-    try {
-      const saved = editing
-        ? await api.patch(`/api/positions/${encodeURIComponent(editing.id)}`, body, { signal })
-        : await api.post('/api/positions', body, { signal });
-      setText(status, `Jabatan ${text(saved.title)} disimpan.`);
-      await reload();
-      setMode(null);
-    } catch (err) {
-      errors.show(err);
-    } finally {
-      submit.disabled = false;
-    }
+    const saved = editing
+      ? await api.patch(`/api/positions/${encodeURIComponent(editing.id)}`, body, { signal })
+      : await api.post('/api/positions', body, { signal });
+    setText(status, `Jabatan ${text(saved.title)} disimpan.`);
+    await reload();
+    setMode(null);
   });
 
   append(panel, panelTitle, panelStatus,

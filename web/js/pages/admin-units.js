@@ -8,7 +8,7 @@ import { h, append, replace, setText } from '../dom.js';
 import { field } from '../forms.js';
 import { text } from '../format.js';
 import {
-  aborted, cell, debounce, formErrors, pageHead, setOptions, statusLine, table,
+  aborted, cell, debounce, editorForm, onSubmit, pageHead, rowButton, setOptions, statusLine, table,
 } from './admin-common.js';
 
 const DEFAULT_TEMPLATE = '{klasifikasi}/{urut}/{unit}/{tahun}';
@@ -51,19 +51,13 @@ export async function renderAdminUnits(view, { signal }) {
   const preview = h('p', { class: 'notice', id: 'unit-template-preview', role: 'status', 'aria-live': 'polite' });
   f.number_template.control.setAttribute('aria-describedby', `${f.number_template.control.getAttribute('aria-describedby')} ${preview.id}`);
   f.number_template.element.append(preview);
-  const formTitle = h('h2', { class: 'card-title', id: 'unit-form-title', tabindex: '-1' });
-  const formError = h('div', { class: 'alert', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'unit-submit' });
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, 'Batal');
-  const form = h(
-    'form',
-    { class: 'card form-card', id: 'unit-form', novalidate: true, 'aria-labelledby': formTitle.id },
-    formTitle,
-    formError,
-    h('div', { class: 'form-grid' }, f.code.element, f.name.element, f.parent_id.element, f.number_template.element),
-    h('div', { class: 'form-actions' }, submit, cancel),
-  );
-  const errors = formErrors(f, formError, describe);
+  const editor = editorForm({
+    id: 'unit-form',
+    body: h('div', { class: 'form-grid' }, f.code.element, f.name.element, f.parent_id.element, f.number_template.element),
+    fields: f,
+    describe,
+  });
+  const { form, title: formTitle, errors } = editor;
   let editing = null;
 
   // ---- the live preview: the newest answer wins, older ones are dropped
@@ -98,23 +92,18 @@ export async function renderAdminUnits(view, { signal }) {
 
   function setMode(unit) {
     editing = unit;
-    errors.clear();
-    form.reset();
+    editor.start(unit, unit ? `Ubah unit ${text(unit.code)}` : 'Unit baru', unit ? 'Simpan perubahan' : 'Tambah unit');
     parentOptions();
-    setText(formTitle, unit ? `Ubah unit ${text(unit.code)}` : 'Unit baru');
-    setText(submit, unit ? 'Simpan perubahan' : 'Tambah unit');
     f.code.control.value = unit ? text(unit.code) : '';
     f.name.control.value = unit ? text(unit.name) : '';
     f.parent_id.control.value = unit && unit.parent_id ? String(unit.parent_id) : '';
     f.number_template.control.value = unit && !unit.number_template_default ? text(unit.number_template) : '';
-    cancel.hidden = !unit;
     showPreview();
   }
 
   function unitRow(unit) {
     const parent = units.find((u) => u.id === unit.parent_id);
-    const edit = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Ubah unit ${text(unit.code)}` }, 'Ubah');
-    edit.addEventListener('click', () => {
+    const edit = rowButton('Ubah', `Ubah unit ${text(unit.code)}`, () => {
       setMode(unit);
       formTitle.focus();
     });
@@ -137,13 +126,11 @@ export async function renderAdminUnits(view, { signal }) {
     parentOptions();
   }
 
-  cancel.addEventListener('click', () => {
+  editor.cancel.addEventListener('click', () => {
     setMode(null);
     f.code.control.focus();
   });
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    errors.clear();
+  onSubmit(form, editor.submit, errors, async () => {
     setText(status, '');
     const body = {
       code: f.code.control.value.trim(),
@@ -151,19 +138,12 @@ export async function renderAdminUnits(view, { signal }) {
       parent_id: f.parent_id.control.value ? Number(f.parent_id.control.value) : null,
       number_template: f.number_template.control.value.trim() || null,
     };
-    submit.disabled = true;
-    try {
-      const saved = editing
-        ? await api.patch(`/api/units/${encodeURIComponent(editing.id)}`, body, { signal })
-        : await api.post('/api/units', body, { signal });
-      setText(status, `Unit ${text(saved.code)} disimpan. Nomor surat keluar berikutnya: ${text(saved.number_preview)}.`);
-      await load();
-      setMode(null);
-    } catch (err) {
-      errors.show(err);
-    } finally {
-      submit.disabled = false;
-    }
+    const saved = editing
+      ? await api.patch(`/api/units/${encodeURIComponent(editing.id)}`, body, { signal })
+      : await api.post('/api/units', body, { signal });
+    setText(status, `Unit ${text(saved.code)} disimpan. Nomor surat keluar berikutnya: ${text(saved.number_preview)}.`);
+    await load();
+    setMode(null);
   });
 
   append(

@@ -7,7 +7,8 @@ import { h, append, replace, setText } from '../dom.js';
 import { field } from '../forms.js';
 import { text } from '../format.js';
 import {
-  ROLE_NAMES, aborted, cell, checkGroup, checkbox, formErrors, pageHead, statusLine, table,
+  ROLE_NAMES, aborted, cell, checkGroup, checkbox, editorForm, onSubmit, pageHead, rowButton, statusLine,
+  table,
 } from './admin-common.js';
 
 const PAGE_SIZE = 50;
@@ -33,8 +34,7 @@ function positionsText(user) {
 }
 
 function userRow(user, onEdit) {
-  const edit = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': `Ubah ${text(user.username)}` }, 'Ubah');
-  edit.addEventListener('click', () => onEdit(user));
+  const edit = rowButton('Ubah', `Ubah ${text(user.username)}`, () => onEdit(user));
   return h(
     'tr',
     { dataset: { id: text(user.id), username: text(user.username) } },
@@ -74,29 +74,19 @@ export async function renderAdminUsers(view, { signal, user: me }) {
   };
   const roles = checkGroup({ id: 'acct-roles', legend: 'Peran', options: Object.entries(ROLE_NAMES) });
   const active = checkbox({ id: 'acct-active', label: 'Akun aktif', hint: 'Akun nonaktif tidak dapat masuk; sesinya berakhir.' });
-  const formTitle = h('h2', { class: 'card-title', id: 'acct-form-title', tabindex: '-1' });
-  const formError = h('div', { class: 'alert', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'acct-submit' });
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, 'Batal');
-  const form = h(
-    'form',
-    { class: 'card form-card', id: 'acct-form', novalidate: true, 'aria-labelledby': formTitle.id },
-    formTitle,
-    formError,
-    h('div', { class: 'form-grid' }, f.username.element, f.name.element, f.nip.element, f.password.element),
-    roles.element,
-    active.element,
-    h('div', { class: 'form-actions' }, submit, cancel),
-  );
-  const errors = formErrors({ ...f, roles, active }, formError, describe);
+  const editor = editorForm({
+    id: 'acct-form',
+    body: [h('div', { class: 'form-grid' }, f.username.element, f.name.element, f.nip.element, f.password.element),
+      roles.element, active.element],
+    fields: { ...f, roles, active },
+    describe,
+  });
+  const { form, title: formTitle, cancel, errors } = editor;
   let editing = null; // the user being changed, or null for a new one
 
   function setMode(user) {
     editing = user;
-    errors.clear();
-    form.reset();
-    setText(formTitle, user ? `Ubah pengguna ${text(user.username)}` : 'Pengguna baru');
-    setText(submit, user ? 'Simpan perubahan' : 'Tambah pengguna');
+    editor.start(user, user ? `Ubah pengguna ${text(user.username)}` : 'Pengguna baru', user ? 'Simpan perubahan' : 'Tambah pengguna');
     f.username.control.value = user ? text(user.username) : '';
     f.username.control.disabled = Boolean(user);
     f.name.control.value = user ? text(user.name) : '';
@@ -110,7 +100,6 @@ export async function renderAdminUsers(view, { signal, user: me }) {
     f.password.control.setAttribute('aria-required', user ? 'false' : 'true');
     f.password.control.required = !user;
     setText(f.password.element.querySelector('.field-hint'), user ? 'Kosongkan bila tidak diganti. Paling sedikit 8 karakter.' : 'Paling sedikit 8 karakter.');
-    cancel.hidden = !user;
   }
 
   async function load(reset) {
@@ -143,9 +132,7 @@ export async function renderAdminUsers(view, { signal, user: me }) {
     f.username.control.focus();
   });
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    errors.clear();
+  onSubmit(form, editor.submit, errors, async () => {
     setText(status, '');
     const body = {
       name: f.name.control.value.trim(),
@@ -158,19 +145,12 @@ export async function renderAdminUsers(view, { signal, user: me }) {
       body.username = f.username.control.value.trim();
       if (!body.nip) delete body.nip;
     }
-    submit.disabled = true;
-    try {
-      const saved = editing
-        ? await api.patch(`/api/users/${encodeURIComponent(editing.id)}`, body, { signal })
-        : await api.post('/api/users', body, { signal });
-      setText(status, editing ? `Perubahan pengguna ${text(saved.username)} disimpan.` : `Pengguna ${text(saved.username)} ditambahkan.`);
-      setMode(null);
-      await load(true);
-    } catch (err) {
-      errors.show(err);
-    } finally {
-      submit.disabled = false;
-    }
+    const saved = editing
+      ? await api.patch(`/api/users/${encodeURIComponent(editing.id)}`, body, { signal })
+      : await api.post('/api/users', body, { signal });
+    setText(status, editing ? `Perubahan pengguna ${text(saved.username)} disimpan.` : `Pengguna ${text(saved.username)} ditambahkan.`);
+    setMode(null);
+    await load(true);
   });
 
   setMode(null);
