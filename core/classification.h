@@ -35,11 +35,11 @@
 #define CLASS_YEARS_MAX 1000
 
 typedef struct {
-    long line;                  /* where the row starts in the file */
-    const char *code;           /* valid */
-    const char *title;          /* cleaned: single spaces, no line breaks */
-    const char *years[2];       /* active, inactive: digits, or NULL */
-    const char *final;          /* musnah | permanen | dinilai_kembali, or NULL */
+    long line;            /* where the row starts in the file */
+    const char *code;     /* valid */
+    const char *title;    /* cleaned: single spaces, no line breaks */
+    const char *years[2]; /* active, inactive: digits, or NULL */
+    const char *final;    /* musnah | permanen | dinilai_kembali, or NULL */
 } class_row_t;
 
 typedef struct {

@@ -108,8 +108,8 @@ void admin_finish_update(request_t *req, const char *before, const char *after, 
     admin_finish(req, action, object_type, object_id, detail, 200, after);
 }
 
-bool admin_finish(request_t *req, const char *action, const char *object_type, const char *object_id,
-                  json_t *detail, int status, const char *answer)
+bool admin_finish(request_t *req, const char *action, const char *object_type, const char *object_id, json_t *detail,
+                  int status, const char *answer)
 {
     if (!req_audit_commit(req, NULL, action, object_type, object_id, detail))
         return false;

@@ -86,7 +86,7 @@ void admin_finish_update(request_t *req, const char *before, const char *after, 
 
 /* Appends the audit row (detail consumed), commits, and replies status
  * with answer (JSON text). false when it replied with an error instead. */
-bool admin_finish(request_t *req, const char *action, const char *object_type, const char *object_id,
-                  json_t *detail, int status, const char *answer);
+bool admin_finish(request_t *req, const char *action, const char *object_type, const char *object_id, json_t *detail,
+                  int status, const char *answer);
 
 #endif

@@ -38,8 +38,7 @@ static const char UPDATE_SQL[] =
     " WHERE code = $1";
 
 /* The retention fields of body; all optional. */
-static bool read_retention(request_t *req, json_t *body, const char **active, const char **inactive,
-                           const char **final)
+static bool read_retention(request_t *req, json_t *body, const char **active, const char **inactive, const char **final)
 {
     *final = NULL;
     if (!v_int(req, body, "retention_active_years", 0, CLASS_YEARS_MAX, active) ||
@@ -69,15 +68,12 @@ static bool reparent(request_t *req)
 
 void admin_classifications_create(request_t *req)
 {
-    static const char *const known[] = {"code",
-                                        "title",
-                                        "retention_active_years",
-                                        "retention_inactive_years",
-                                        "final_disposition",
-                                        NULL};
+    static const char *const known[] = {
+        "code", "title", "retention_active_years", "retention_inactive_years", "final_disposition", NULL};
     json_t *body = req_json_body(req);
     const char *code, *title, *active, *inactive, *final;
-    if (!body || !v_known_fields(req, body, known) || !v_text(req, body, "code", CLASS_CODE_MAX_BYTES, V_REQUIRED, &code))
+    if (!body || !v_known_fields(req, body, known) ||
+        !v_text(req, body, "code", CLASS_CODE_MAX_BYTES, V_REQUIRED, &code))
         return;
     if (!class_code_valid(code)) {
         reply_error(req, 400, "invalid_field", "code",
@@ -142,8 +138,8 @@ static void reply_problems(request_t *req, const class_table_t *t)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < t->nproblems && i < MAX_PROBLEMS_SHOWN; i++)
-        json_array_append_new(list, json_pack("{s:I, s:s}", "line", (json_int_t)t->problems[i].line, "message",
-                                              t->problems[i].message));
+        json_array_append_new(
+            list, json_pack("{s:I, s:s}", "line", (json_int_t)t->problems[i].line, "message", t->problems[i].message));
     const class_problem_t *first = &t->problems[0];
     char *message = arena_printf(req->arena, "line %ld: %s (%zu problem%s; nothing imported)", first->line,
                                  first->message, t->nproblems, t->nproblems == 1 ? "" : "s");
@@ -181,10 +177,10 @@ void admin_classifications_import(request_t *req)
     }
     char sha[65];
     sha256_hex(data, len, sha);
-    json_t *detail = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "sha256", sha, "bytes", (json_int_t)len, "rows",
-                               (json_int_t)table.nrows, "new", (json_int_t)counts.added, "updated",
-                               (json_int_t)counts.updated, "unchanged", (json_int_t)counts.unchanged,
-                               "parents_changed", (json_int_t)counts.reparented);
+    json_t *detail =
+        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "sha256", sha, "bytes", (json_int_t)len, "rows",
+                  (json_int_t)table.nrows, "new", (json_int_t)counts.added, "updated", (json_int_t)counts.updated,
+                  "unchanged", (json_int_t)counts.unchanged, "parents_changed", (json_int_t)counts.reparented);
     if (!req_audit_commit(req, NULL, "classification.import", "classification", NULL, detail))
         return;
     reply_json(req, 200,

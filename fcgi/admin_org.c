@@ -30,14 +30,14 @@ static const char *const APPOINTMENT_AUDITED[] = {"from", "until", NULL};
 /* A unit, with what its next outgoing number is made of ($1: the test
  * clock): the template in use, the next sequence of the year, the month. */
 #define UNIT_SELECT                                                                                                    \
-    "SELECT json_build_object('id', u.id, 'code', u.code, 'name', u.name, 'parent_id', u.parent_id,"                 \
-    "    'number_template', coalesce(t.template, '" NUMBER_DEFAULT_TEMPLATE "'),"                                     \
+    "SELECT json_build_object('id', u.id, 'code', u.code, 'name', u.name, 'parent_id', u.parent_id,"                   \
+    "    'number_template', coalesce(t.template, '" NUMBER_DEFAULT_TEMPLATE "'),"                                      \
     "    'number_template_default', t.unit_id IS NULL)::text AS unit,"                                                 \
-    "  u.code, coalesce(t.template, '" NUMBER_DEFAULT_TEMPLATE "') AS template,"                                      \
+    "  u.code, coalesce(t.template, '" NUMBER_DEFAULT_TEMPLATE "') AS template,"                                       \
     "  coalesce((SELECT c.last_value FROM number_counters c WHERE c.unit_id = u.id AND c.kind = 'out'"                 \
     "      AND c.year = extract(year FROM coalesce($1::timestamptz, now()))::int), 0) + 1 AS seq,"                     \
-    "  extract(year FROM coalesce($1::timestamptz, now()))::int AS year,"                                             \
-    "  extract(month FROM coalesce($1::timestamptz, now()))::int AS month "                                           \
+    "  extract(year FROM coalesce($1::timestamptz, now()))::int AS year,"                                              \
+    "  extract(month FROM coalesce($1::timestamptz, now()))::int AS month "                                            \
     "FROM units u LEFT JOIN number_templates t ON t.unit_id = u.id "
 
 static const char UNITS_SQL[] = UNIT_SELECT "ORDER BY u.code";
@@ -231,8 +231,10 @@ void admin_units_patch(request_t *req)
         reply_error(req, 404, "not_found", NULL, "no such unit: %s", id);
         return;
     }
-    const char *params[] = {id,     code, name, v_present(body, "parent_id") ? "true" : "false", parent,
-                            v_present(body, "number_template") ? "true" : "false", tmpl};
+    const char *params[] = {id,     code,
+                            name,   v_present(body, "parent_id") ? "true" : "false",
+                            parent, v_present(body, "number_template") ? "true" : "false",
+                            tmpl};
     if (!req_sql_try(req, UNIT_UPDATE_SQL, 7, params)) {
         if (!unit_refused(req, code))
             admin_failed(req);
@@ -271,13 +273,14 @@ void admin_template_preview(request_t *req)
     long seq = 1;
     int year, month;
     const char *params[] = {clock_test_now(), unit_id ? unit_id : "0"};
-    PGresult *res = req_sql(req,
-                            "SELECT coalesce((SELECT c.last_value FROM number_counters c WHERE c.unit_id = $2::bigint"
-                            "    AND c.kind = 'out' AND c.year = extract(year FROM coalesce($1::timestamptz, now()))::int),"
-                            "    0) + 1 AS seq, (SELECT code FROM units WHERE id = $2::bigint) AS code,"
-                            "  extract(year FROM coalesce($1::timestamptz, now()))::int AS year,"
-                            "  extract(month FROM coalesce($1::timestamptz, now()))::int AS month",
-                            2, params);
+    PGresult *res =
+        req_sql(req,
+                "SELECT coalesce((SELECT c.last_value FROM number_counters c WHERE c.unit_id = $2::bigint"
+                "    AND c.kind = 'out' AND c.year = extract(year FROM coalesce($1::timestamptz, now()))::int),"
+                "    0) + 1 AS seq, (SELECT code FROM units WHERE id = $2::bigint) AS code,"
+                "  extract(year FROM coalesce($1::timestamptz, now()))::int AS year,"
+                "  extract(month FROM coalesce($1::timestamptz, now()))::int AS month",
+                2, params);
     if (!res)
         return;
     seq = atol(db_get(res, 0, "seq"));
@@ -293,8 +296,8 @@ void admin_template_preview(request_t *req)
         return;
     }
     reply_json(req, 200,
-               json_pack("{s:s, s:s, s:I, s:i}", "letter_number", number, "template", tmpl, "sequence",
-                         (json_int_t)seq, "year", year));
+               json_pack("{s:s, s:s, s:I, s:i}", "letter_number", number, "template", tmpl, "sequence", (json_int_t)seq,
+                         "year", year));
 }
 
 /* ------------------------------------------------------------------------
@@ -408,10 +411,9 @@ static const char APPOINT_CHECK_SQL[] =
     "SELECT p.active AS position_active, (SELECT u.active FROM users u WHERE u.id = $2::bigint) AS user_active"
     " FROM positions p WHERE p.id = $1::bigint";
 
-static const char APPOINT_SQL[] =
-    "INSERT INTO position_holders AS h (position_id, user_id, kind, valid_from, valid_to)"
-    " VALUES ($1::bigint, $2::bigint, $3, coalesce($4::date, current_date), $5::date)"
-    " RETURNING h.id, appointment_json(h)::text AS appointment";
+static const char APPOINT_SQL[] = "INSERT INTO position_holders AS h (position_id, user_id, kind, valid_from, valid_to)"
+                                  " VALUES ($1::bigint, $2::bigint, $3, coalesce($4::date, current_date), $5::date)"
+                                  " RETURNING h.id, appointment_json(h)::text AS appointment";
 
 /* The appointment, locked; whether it has not begun before today (ending
  * it then removes it) and whether it ended before today already. */

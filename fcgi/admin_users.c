@@ -198,7 +198,8 @@ void admin_users_list(request_t *req)
         q_fail(req, "active", "expected true or false");
         return;
     }
-    if (cursor && (strlen(cursor) > 64 || strspn(cursor, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(cursor))) {
+    if (cursor &&
+        (strlen(cursor) > 64 || strspn(cursor, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(cursor))) {
         q_fail(req, "cursor", "not a cursor this server gave (use next_cursor as it is)");
         return;
     }
@@ -295,8 +296,14 @@ void admin_users_patch(request_t *req)
     PGresult *old = admin_lock(req, LOCK_SQL, 1, lock, "user", id);
     if (!old)
         return;
-    const char *params[] = {id,    name,  v_present(body, "nip") ? "true" : "false", nip, active, roles,
-                            new_password ? hash : NULL, req->user->token_hash};
+    const char *params[] = {id,
+                            name,
+                            v_present(body, "nip") ? "true" : "false",
+                            nip,
+                            active,
+                            roles,
+                            new_password ? hash : NULL,
+                            req->user->token_hash};
     PGresult *res = req_sql_try(req, UPDATE_SQL, 8, params);
     explicit_bzero(hash, sizeof hash);
     if (!res) {

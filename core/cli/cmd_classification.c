@@ -52,8 +52,7 @@ int cmd_classification_import(const struct cli_command *cmd, int argc, char **ar
     if (table.nproblems > 0) {
         for (size_t i = 0; i < table.nproblems; i++)
             fprintf(stderr, "%s:%ld: %s\n", file, table.problems[i].line, table.problems[i].message);
-        cli_error("%zu problem%s in \"%s\"; nothing imported", table.nproblems, table.nproblems == 1 ? "" : "s",
-                  file);
+        cli_error("%zu problem%s in \"%s\"; nothing imported", table.nproblems, table.nproblems == 1 ? "" : "s", file);
         goto cleanup;
     }
 
