@@ -122,6 +122,7 @@ static bool read_roles(request_t *req, json_t *body, const char **out)
         return false;
     }
     const char *list = "";
+    unsigned seen = 0; /* a role named twice is one role */
     size_t i;
     json_t *r;
     json_array_foreach(v, i, r)
@@ -131,6 +132,10 @@ static bool read_roles(request_t *req, json_t *body, const char **out)
                         "roles: expected admin, front_desk, official, archivist or records");
             return false;
         }
+        unsigned bit = router_role_bit(json_string_value(r));
+        if (seen & bit)
+            continue;
+        seen |= bit;
         list = arena_printf(req->arena, "%s%s%s", list, *list ? "," : "", json_string_value(r));
     }
     *out = arena_printf(req->arena, "{%s}", list);

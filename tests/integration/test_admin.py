@@ -153,6 +153,8 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(self.audit_count(), before + 1)
         self.assertEqual(self.last_audit(), "user.add|%d" % u["id"])
         self.assertNotIn(PASSWORD, self.stack.psql("SELECT detail::text FROM audit_log ORDER BY id DESC LIMIT 1"))
+        # A role named twice is one role.
+        self.assertEqual(self.create_user(roles=["records", "records"])["roles"], ["records"])
         s = self.login("rina.marlina", PASSWORD)
         self.assertEqual(s.get("/api/me").json["roles"], ["front_desk", "official"])
         self.assertEqual(self.admin.get("/api/users/%d" % u["id"]).json, u)
