@@ -31,6 +31,7 @@ typedef struct {
     long login_max_failures;
     long login_lock_seconds;
     long session_cache_ms; /* see session_cache.h */
+    long view_cache_ms;    /* see view_cache.h */
     long max_scan_bytes;   /* largest scan upload (413 beyond) */
     const char *scan_dir;  /* the scan store (ESURAT_SCAN_DIR) */
 } app_config_t;
@@ -63,7 +64,8 @@ struct request {
     user_t *user;              /* NULL unless signed in */
     const char *extra_headers; /* "Name: value\r\n" lines added to the reply */
     bool replied;
-    int status; /* of the reply, for the access log */
+    int status;         /* of the reply, for the access log */
+    bool views_changed; /* an audited change a cached page may show, not yet committed */
 };
 
 /* Reads the request from fcgx, routes it through table[0..n), checks the

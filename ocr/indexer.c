@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,8 @@
 #define PRUNE_EVERY_S 3600
 /* After an error, wait this long before trying again. */
 #define RETRY_S 5
+/* The indexer thread's nice value (see indexer_main). */
+#define INDEXER_NICE 10
 
 struct indexer {
     pthread_t thread;
@@ -128,6 +132,11 @@ static search_writer_t *open_live(indexer_t *ix, db_t *db, bool check, char *gen
 static void *indexer_main(void *arg)
 {
     indexer_t *ix = arg;
+    /* Background work: when the cores are busy, requests go first (a burst
+     * of registrations is indexed moments later, in bigger batches). On
+     * Linux a thread's nice value is its own. */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), INDEXER_NICE) != 0)
+        log_warn("index: cannot lower the indexer's priority: %s", strerror(errno));
     db_t *db = db_open(ix->database_url);
     if (!db) {
         log_error("index: out of memory");
