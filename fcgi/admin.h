@@ -11,7 +11,8 @@
  * obey them too.
  *
  * admin_users.c    users
- * admin_org.c      units, positions, appointments, number templates
+ * admin_org.c      units, number templates, positions
+ * admin_holders.c  appointments to positions
  * admin_class.c    classification codes
  * admin.c          the helpers below, shared by them */
 #ifndef ESURAT_ADMIN_H
