@@ -189,7 +189,7 @@ void inbox_list(request_t *req)
                                        : arena_printf(req->arena, "list %s %ld %s", status ? status : "all", limit,
                                                       cursor ? cursor : "");
     if (key) {
-        const char *page = view_cache_inbox(req->arena, req->user->id, key);
+        const char *page = view_cache_get(req->arena, VIEW_INBOX, req->user->id, key);
         if (page) {
             reply_raw_json(req, 200, page);
             return;
@@ -230,7 +230,7 @@ void inbox_list(request_t *req)
         return;
     }
     if (key)
-        view_cache_put_inbox(req->user->id, key, page, generation);
+        view_cache_put(VIEW_INBOX, req->user->id, key, page, generation);
     reply_raw_json(req, 200, page);
     free(page);
 }
@@ -239,7 +239,7 @@ void inbox_counts(request_t *req)
 {
     bool cacheable = !clock_test_now();
     if (cacheable) {
-        const char *page = view_cache_inbox(req->arena, req->user->id, "counts");
+        const char *page = view_cache_get(req->arena, VIEW_INBOX, req->user->id, "counts");
         if (page) {
             reply_raw_json(req, 200, page);
             return;
@@ -252,7 +252,7 @@ void inbox_counts(request_t *req)
         return;
     const char *page = arena_printf(req->arena, "{\"counts\":%s}", db_get(res, 0, "counts"));
     if (cacheable)
-        view_cache_put_inbox(req->user->id, "counts", page, generation);
+        view_cache_put(VIEW_INBOX, req->user->id, "counts", page, generation);
     reply_raw_json(req, 200, page);
 }
 

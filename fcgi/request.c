@@ -207,6 +207,20 @@ bool req_commit(request_t *req)
     return false;
 }
 
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n,
+                                 const char *const *params)
+{
+    db_release_before_flush(req->db);
+    PGresult *res = db_query_commit(req->db, sql, n, params);
+    if (!res)
+        return NULL;
+    arena_on_reset(req->arena, pqclear_cleanup, res);
+    if (changes_views)
+        req->views_changed = true;
+    committed(req);
+    return res;
+}
+
 /* Whether an audited action changes what a cached page shows: not a
  * sign-in or a reading, nor a new letter nobody was sent yet. */
 static bool changes_views(const char *action, json_t *detail)

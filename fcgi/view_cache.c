@@ -13,7 +13,10 @@
 #define PAGE_MAX (256 * 1024)     /* a bigger page is not kept */
 #define KEY_MAX 160
 
-typedef enum { EMPTY, LETTER, INBOX } kind_t;
+/* view_kind_t + 1: 0 marks an empty slot. */
+typedef int kind_t;
+#define EMPTY 0
+#define KIND(v) ((kind_t)(v) + 1)
 
 typedef struct {
     kind_t kind;
@@ -63,10 +66,10 @@ static entry_t *slot_of(kind_t kind, long long id, const char *key)
     return &slots[h % SLOTS];
 }
 
-static void forget_letter(long long letter_id)
+static void forget(view_kind_t kind, long long id)
 {
-    entry_t *e = slot_of(LETTER, letter_id, "");
-    if (e->kind == LETTER && e->id == letter_id)
+    entry_t *e = slot_of(KIND(kind), id, "");
+    if (e->kind == KIND(kind) && e->id == id)
         clear_slot(e);
 }
 
@@ -84,9 +87,19 @@ static void on_notify(void *arg, const char *channel, const char *payload)
         clear_kind(EMPTY);
         return;
     }
-    forget_letter(id);
+    forget(VIEW_LETTER, id);
+    forget(VIEW_SUMMARY, id);
     if (payload[0] == 'I')
-        clear_kind(INBOX);
+        clear_kind(KIND(VIEW_INBOX));
+}
+
+/* esurat_sessions: a session ended, or a user's roles changed. */
+static void on_session_notify(void *arg, const char *channel, const char *payload)
+{
+    (void)arg;
+    (void)channel;
+    (void)payload;
+    clear_kind(KIND(VIEW_GROUPS));
 }
 
 void view_cache_share(void)
@@ -103,8 +116,10 @@ void view_cache_share(void)
 void view_cache_attach(db_t *db, long ttl_ms)
 {
     ttl = ttl_ms;
-    if (ttl > 0)
+    if (ttl > 0) {
         db_listen(db, "esurat_views", on_notify, NULL);
+        db_listen(db, "esurat_sessions", on_session_notify, NULL);
+    }
 }
 
 unsigned long view_cache_generation(void)
@@ -142,24 +157,14 @@ static void put(kind_t kind, long long id, const char *key, const char *page, un
     e->stored_ms = now_ms();
 }
 
-const char *view_cache_letter(arena_t *arena, long long letter_id)
+const char *view_cache_get(arena_t *arena, view_kind_t kind, long long id, const char *key)
 {
-    return get(arena, LETTER, letter_id, "");
+    return get(arena, KIND(kind), id, key);
 }
 
-void view_cache_put_letter(long long letter_id, const char *page, unsigned long generation)
+void view_cache_put(view_kind_t kind, long long id, const char *key, const char *page, unsigned long generation)
 {
-    put(LETTER, letter_id, "", page, generation);
-}
-
-const char *view_cache_inbox(arena_t *arena, long long user_id, const char *key)
-{
-    return get(arena, INBOX, user_id, key);
-}
-
-void view_cache_put_inbox(long long user_id, const char *key, const char *page, unsigned long generation)
-{
-    put(INBOX, user_id, key, page, generation);
+    put(KIND(kind), id, key, page, generation);
 }
 
 void view_cache_changed(void)

@@ -4,8 +4,9 @@
  *
  * What is remembered: the page of a letter that is not confidential (a
  * confidential one is read from PostgreSQL every time, since each reading
- * is put on the record), as kept in letter_docs; and each user's inbox
- * pages and counts. An entry serves for at most ESURAT_VIEW_CACHE_MS
+ * is put on the record), as kept in letter_docs; each user's inbox pages
+ * and counts; letters' summaries and users' access groups for the search.
+ * An entry serves for at most ESURAT_VIEW_CACHE_MS
  * milliseconds (default 1000; 0 turns the cache off), and is forgotten
  * earlier
  *   - when PostgreSQL notifies channel esurat_views (sql/013_view_notify.sql,
@@ -14,6 +15,8 @@
  *     what its inbox entries show changed too (dispositions, the letter's
  *     fields), "*" when names, positions or holders changed; the worker
  *     reads notifications before each request, without a round trip;
+ *   - access groups, when PostgreSQL notifies esurat_sessions (a user's
+ *     roles changed) or "*";
  *   - at once, when a worker of this esurat-fcgi commits a change that a
  *     page may show (view_cache_changed(): a counter in memory shared by
  *     the workers), so that a user's next request sees their change
@@ -37,15 +40,21 @@ void view_cache_attach(db_t *db, long ttl_ms);
  * the put functions, so that a page changed meanwhile is not kept. */
 unsigned long view_cache_generation(void);
 
-/* The page of letter letter_id, copied into arena, when remembered and
- * fresh; NULL otherwise. */
-const char *view_cache_letter(arena_t *arena, long long letter_id);
-void view_cache_put_letter(long long letter_id, const char *page, unsigned long generation);
+/* What a page is; each kind is forgotten on the notifications that can
+ * change it (see view_cache.c). */
+typedef enum {
+    VIEW_LETTER,  /* GET /api/letters/{id}, by letter id */
+    VIEW_INBOX,   /* a page of /api/inbox or its counts, by user id and query */
+    VIEW_SUMMARY, /* a letter's summary (letter_json), as lists show it, by letter id */
+    VIEW_GROUPS,  /* a user's search access groups, by user id */
+} view_kind_t;
 
-/* A page of user_id's inbox, keyed by what the request asked (kind and
- * parameters, in a fixed order), copied into arena; NULL otherwise. */
-const char *view_cache_inbox(arena_t *arena, long long user_id, const char *key);
-void view_cache_put_inbox(long long user_id, const char *key, const char *page, unsigned long generation);
+/* The page of kind for id (and key, "" when the id says all), copied into
+ * arena, when remembered and fresh; NULL otherwise. Only what every user
+ * who may ask for it may see is put: a letter's page or summary only when
+ * the letter is not confidential. */
+const char *view_cache_get(arena_t *arena, view_kind_t kind, long long id, const char *key);
+void view_cache_put(view_kind_t kind, long long id, const char *key, const char *page, unsigned long generation);
 
 /* Forgets every page in every worker of this esurat-fcgi: called after a
  * commit that changed something a page may show. */
