@@ -4,47 +4,39 @@
 // refused beside the field), a user (a short password refused beside the
 // field), that user appointed Plt of the new position, a classification
 // table imported from CSV (a bad line named, nothing imported; then the good
-// file). A screenshot of each admin page, at desktop and phone size.
+// file). Each admin page at desktop and phone size: labels and contrast
+// audited, no horizontal scrollbar on the phone, a screenshot saved as
+// <output>/screenshots/admin-<page>-<size>.png.
 //
-//   ESURAT_TEST_URL         base URL of the stack (default http://127.0.0.1:8080)
-//   ESURAT_TEST_PASSWORD    password of the demo users          (required)
+//   ESURAT_TEST_URL, ESURAT_TEST_PASSWORD, ESURAT_TEST_OUTPUT, ESURAT_CHROMIUM
+//                           as for every browser test (portal.mjs)
 //   ESURAT_TEST_ADMIN       an administrator (default admin, the demo admin)
-//   ESURAT_TEST_OUTPUT      directory for screenshots (default tests/browser/output)
-//   ESURAT_CHROMIUM         browser binary (default /usr/bin/chromium)
 //
 // Run: node --test tests/browser/
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { openPortal } from './portal.mjs';
+import {
+  BASE, DESKTOP, PASSWORD, PHONE, assertClean, auditPage, fitsPhone, heading as headingOf, openPortal, runTag, shot,
+  signIn,
+} from './portal.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BASE = (process.env.ESURAT_TEST_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const USER = process.env.ESURAT_TEST_ADMIN || 'admin';
-const PASSWORD = process.env.ESURAT_TEST_PASSWORD || '';
-const OUTPUT = path.resolve(process.env.ESURAT_TEST_OUTPUT || path.join(HERE, 'output'));
-
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 360, height: 740 };
 const XSS = '<img src=x onerror=window.__xss=1>';
 
 // Unique per run, so that the test may run again on the same stack.
-const RUN = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.toUpperCase();
+const RUN = runTag();
 const UNIT = { code: `Dpk${RUN}`, name: `Dinas Perpustakaan ${RUN} ${XSS}` };
 const TEMPLATE = '{klasifikasi}/{urut}/{unit}/{bulan_romawi}/{tahun}';
 const POSITION = `Kepala Dinas Perpustakaan ${RUN}`;
-const PLT = { username: `plt.${RUN.toLowerCase()}`, name: `Drs. Pelaksana Tugas ${RUN}`, nip: `1975050520000310${String(Date.now() % 100).padStart(2, '0')}` };
 // (A NIP is unique too; a clash with an earlier run on the same stack is unlikely.)
+const PLT = { username: `plt.${RUN.toLowerCase()}`, name: `Drs. Pelaksana Tugas ${RUN}`, nip: `1975050520000310${String(Date.now() % 100).padStart(2, '0')}` };
 const CLASS = `100.${1000 + Math.floor(Math.random() * 9000)}`; // a fresh group of codes
 const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X', 'XI', 'XII'];
 
 let browser;
 let page;
 let problems;
-const shots = [];
 
 function jakartaToday() {
   return new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10);
@@ -57,18 +49,14 @@ function apiResponse(pathTest, method) {
   });
 }
 
-async function heading(text) {
-  await page.waitForFunction((t) => {
-    const h1 = document.querySelector('.view h1');
-    return h1 && h1.textContent.trim() === t && h1.offsetParent !== null;
-  }, text);
-}
+const heading = (text) => headingOf(page, text);
 
-async function shot(name) {
+/** Every field labelled, every text readable; then the screenshot
+ * (screenshots/admin-<name>-desktop.png). */
+async function checked(name) {
   await page.waitForLoadState('networkidle');
-  const file = path.join(OUTPUT, name);
-  await page.screenshot({ path: file, fullPage: true });
-  shots.push(file);
+  assert.deepEqual(await auditPage(page), [], `admin ${name}: labels and contrast`);
+  await shot(page, 'admin', name);
 }
 
 /** Opens an admin page through its sub-menu, as a user would. */
@@ -88,7 +76,6 @@ async function fieldError(id) {
 
 before(async () => {
   assert.ok(PASSWORD, 'set ESURAT_TEST_PASSWORD (the demo users\' password)');
-  await fs.mkdir(OUTPUT, { recursive: true });
   ({ browser, page, problems } = await openPortal({
     base: BASE,
     viewport: DESKTOP,
@@ -103,20 +90,16 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (shots.length) console.log(`admin screenshots:\n  ${shots.join('\n  ')}`);
 });
 
 test('(a) the admin start page', async () => {
-  await page.goto(`${BASE}/#/admin`);
-  await page.locator('#username').fill(USER);
-  await page.locator('#password').fill(PASSWORD);
-  await page.locator('#password').press('Enter');
+  await signIn(page, USER, '/admin');
   await heading('Administrasi');
   assert.equal(await page.getByRole('navigation', { name: 'Menu utama' }).getByRole('link', { name: 'Administrasi' }).count(), 1);
   for (const label of ['Pengguna', 'Unit & Nomor Surat', 'Jabatan & Penugasan', 'Kode Klasifikasi', 'Instruksi Disposisi']) {
     assert.equal(await page.locator('.details').getByRole('link', { name: label, exact: true }).count(), 1, label);
   }
-  await shot('admin-home.png');
+  await checked('home');
 });
 
 test('(b) a unit with its own number template, previewed while typed', async () => {
@@ -156,7 +139,7 @@ test('(b) a unit with its own number template, previewed while typed', async () 
   assert.ok((await row.textContent()).includes(XSS), 'the name is shown as text');
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'no script ran');
   assert.equal(await page.locator('#unit-template').getAttribute('aria-invalid'), null, 'the error is gone');
-  await shot('admin-units.png');
+  await checked('units');
 });
 
 test('(c) a position under the Walikota; a cycle refused beside the field', async () => {
@@ -184,7 +167,7 @@ test('(c) a position under the Walikota; a cycle refused beside the field', asyn
   assert.equal((await refused).status(), 409);
   assert.match(await fieldError('position-parent'), /di bawahnya/);
   await page.getByRole('button', { name: 'Batal' }).click();
-  await shot('admin-positions.png');
+  await checked('positions');
 });
 
 test('(d) a user; a short password refused beside the field', async () => {
@@ -224,7 +207,7 @@ test('(d) a user; a short password refused beside the field', async () => {
   await page.getByRole('button', { name: 'Simpan perubahan' }).click();
   assert.equal((await answer).status(), 200);
   await row.filter({ hasText: 'Arsiparis, Pejabat' }).waitFor();
-  await shot('admin-users.png');
+  await checked('users');
 });
 
 test('(e) the new user appointed Plt of the new position', async () => {
@@ -243,7 +226,7 @@ test('(e) the new user appointed Plt of the new position', async () => {
   assert.equal(appointment.current, true);
   await page.locator('#appointment-rows tr', { hasText: PLT.name }).filter({ hasText: 'Berlaku hari ini' }).waitFor();
   await page.locator('#positions-rows tr', { hasText: POSITION }).filter({ hasText: `${PLT.name} (PLT)` }).waitFor();
-  await shot('admin-appointments.png');
+  await checked('appointments');
 
   // The start page lists the acting officials of today.
   await openTab('Ringkasan', 'Administrasi');
@@ -274,37 +257,35 @@ test('(f) a classification table imported from CSV, all or nothing', async () =>
   await page.locator('#import-status', { hasText: '2 kode baru' }).waitFor();
   await page.locator('#classification-rows tr', { hasText: 'Sub; Uji' }).filter({ hasText: 'Dinilai kembali' }).waitFor();
   assert.equal(await page.locator('#classification-rows tr').count(), 2);
-  await shot('admin-classifications.png');
+  await checked('classifications');
 });
 
 test('(g) the instructions page, and every admin page at phone size', async () => {
-  await page.goto(`${BASE}/#/admin/instruksi`);
-  await heading('Instruksi Disposisi');
-  await shot('admin-instructions.png');
+  await openTab('Instruksi Disposisi', 'Instruksi Disposisi');
+  await checked('instructions');
   await page.setViewportSize(PHONE);
-  const pages = [
-    ['/admin', 'Administrasi', 'admin-home-phone.png'],
-    ['/admin/pengguna', 'Pengguna', 'admin-users-phone.png'],
-    ['/admin/unit', 'Unit dan Nomor Surat', 'admin-units-phone.png'],
-    ['/admin/jabatan', 'Jabatan dan Penugasan', 'admin-positions-phone.png'],
-    ['/admin/klasifikasi', 'Kode Klasifikasi', 'admin-classifications-phone.png'],
-  ];
-  for (const [route, title, file] of pages) {
-    await page.goto(`${BASE}/#${route}`);
-    await heading(title);
-    await page.waitForLoadState('networkidle');
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(width <= PHONE.width, `${route}: horizontal scroll at ${PHONE.width}px (scrollWidth ${width})`);
-    await shot(file);
+  try {
+    const pages = [
+      ['/admin', 'Administrasi', 'home'],
+      ['/admin/pengguna', 'Pengguna', 'users'],
+      ['/admin/unit', 'Unit dan Nomor Surat', 'units'],
+      ['/admin/jabatan', 'Jabatan dan Penugasan', 'positions'],
+      ['/admin/klasifikasi', 'Kode Klasifikasi', 'classifications'],
+    ];
+    for (const [route, title, name] of pages) {
+      await page.goto(`${BASE}/#${route}`);
+      await heading(title);
+      await page.waitForLoadState('networkidle');
+      await fitsPhone(page, route);
+      await checked(name);
+    }
+  } finally {
+    await page.setViewportSize(DESKTOP);
   }
-  await page.setViewportSize(DESKTOP);
 });
 
 test('(h) no console errors, page errors, failed loads or CSP violations', async () => {
   await page.waitForTimeout(200);
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'no script ran');
-  assert.deepEqual(problems.cspViolations, [], 'CSP violations');
-  assert.deepEqual(problems.pageErrors, [], 'uncaught page errors');
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
-  assert.deepEqual(problems.badResponses, [], 'failed or erroneous loads');
+  assertClean(problems, 'admin');
 });
