@@ -56,6 +56,7 @@ int cmd_export(const struct cli_command *cmd, int argc, char **argv);
 int cmd_fixity(const struct cli_command *cmd, int argc, char **argv);
 int cmd_retention(const struct cli_command *cmd, int argc, char **argv);
 int cmd_reindex(const struct cli_command *cmd, int argc, char **argv);
+int cmd_index_check(const struct cli_command *cmd, int argc, char **argv);
 
 /* Prints the usage and help of cmd to stdout; returns CLI_OK. */
 int cli_help(const struct cli_command *cmd);
