@@ -49,3 +49,12 @@ void utf8_scrub(char *s)
         if ((len = utf8_sequence(s + i, n - i)) == 0)
             s[i] = '?', len = 1;
 }
+
+size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}

@@ -19,4 +19,8 @@ size_t utf8_sequence(const char *s, size_t n);
  * a buffer, perhaps) becomes valid UTF-8 for a JSON answer. */
 void utf8_scrub(char *s);
 
+/* Number of code points of a valid UTF-8 string (its width in a table,
+ * its length in characters). */
+size_t utf8_length(const char *s);
+
 #endif

@@ -112,9 +112,6 @@ const char *cli_sql_dir(const char *dir_opt);
  * in *len). NULL with errno set on failure; EFBIG when larger than max. */
 char *cli_read_file(const char *path, size_t max, size_t *len);
 
-/* Number of code points of a valid UTF-8 string (its width in a table). */
-size_t utf8_length(const char *s);
-
 /* A new JSON object for an audit row's detail: {"via":"cli","os_user":...};
  * the caller adds its own keys. NULL on OOM. */
 json_t *cli_audit_object(void);
