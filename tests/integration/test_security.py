@@ -256,7 +256,8 @@ class SecurityTest(unittest.TestCase):
     def counts(self):
         """Rows of every table a request may change, and the audit chain."""
         return {t: self.count(t) for t in ("letters", "users", "sessions", "scans", "dispositions", "instructions",
-                                            "audit_log", "ocr_jobs", "classifications", "positions", "units")}
+                                            "audit_log", "ocr_jobs", "classifications", "positions", "units",
+                                            "position_holders", "user_roles")}
 
     def visible_ids(self, user):
         """Every letter user may see, as PostgreSQL decides."""
@@ -341,6 +342,7 @@ class SecurityTest(unittest.TestCase):
             Case("GET", "/api/retention", "", expect(200, {"records", "admin"})),
             Case("GET", "/api/search", "", expect(200), path="/api/search?q=surat"),
         ]
+        rows += self.admin_rows()
         for name in FIXTURE_LETTERS + ["missing"]:
             rows.append(Case("GET", "/api/letters/{id}", name, expect(200, sees=SEES[name]), path=letter_path(name)))
         for name in ("biasa", "rahasia", "sangat_rahasia", "hukum_biasa", "hukum_rahasia", "missing"):
@@ -382,6 +384,93 @@ class SecurityTest(unittest.TestCase):
                              expect(200, sees=sees, acts={"sekda"}),
                              make=lambda t, u, n=name: t.routing_to_complete(n)))
         return rows
+
+    def admin_rows(self):
+        """The administrator's routes: admin only. What a row changes is
+        made afresh for the admin's request (the others are refused before
+        anything is looked at), or changed to what it was."""
+        admin = self.s("admin")
+        hukum_unit = int(self.stack.psql("SELECT id FROM units WHERE code = 'Hukum'"))
+
+        def fresh(kind):
+            n = self.unique()
+            if kind == "user":
+                body = {"username": "uji.%d" % n, "name": "Pegawai Uji %d" % n, "roles": ["official"],
+                        "password": "kata-sandi-uji"}
+                return self.created(admin.post("/api/users", json=body))
+            if kind == "position":
+                body = {"title": "Staf Uji %d" % n, "unit_id": hukum_unit, "parent_id": self.pos["Kepala Bagian Hukum"]}
+                return self.created(admin.post("/api/positions", json=body))
+            position, user = fresh("position"), fresh("user")
+            return position, self.created(admin.post("/api/positions/%d/holders" % position,
+                                                      json={"user_id": user, "kind": "plt", "until": "2099-12-31"}))
+
+        def row(method, route, label, ok, make, refused):
+            """make(test) for the admin's request; the others, refused for
+            their role before anything is read, send refused (path, kw)."""
+            return Case(method, route, label, expect(ok, {"admin"}),
+                        make=lambda t, u: make(t) if u == "admin" else refused)
+
+        umum_id, setda = int(self.uid["umum"]), int(self.stack.psql("SELECT id FROM units WHERE code = 'Setda'"))
+        sekda_pos = self.pos["Sekretaris Daerah"]
+        names = dict(line.split("|", 1) for line in self.stack.psql(
+            "SELECT 'user' || '|' || name FROM users WHERE username = 'umum'"
+            " UNION ALL SELECT 'unit' || '|' || name FROM units WHERE code = 'Setda'").splitlines())
+        tmpl = "/api/numbering/template-preview?" + urllib.parse.urlencode(
+            {"template": "{klasifikasi}/{urut}/{unit}/{tahun}", "classification": "005"})
+        return [
+            Case("GET", "/api/users", "", expect(200, {"admin"})),
+            Case("GET", "/api/users/{id}", "umum", expect(200, {"admin"}), path="/api/users/%d" % umum_id),
+            Case("GET", "/api/users/{id}", "missing", expect(404, {"admin"}), path="/api/users/999999999"),
+            Case("GET", "/api/units", "", expect(200, {"admin"})),
+            Case("GET", "/api/numbering/template-preview", "", expect(200, {"admin"}), path=tmpl),
+            Case("GET", "/api/positions/{id}/holders", "Sekretaris Daerah", expect(200, {"admin"}),
+                 path="/api/positions/%d/holders" % sekda_pos),
+            row("POST", "/api/users", "a new user", 201,
+                lambda t: ("/api/users", {"json": {"username": "baru.%d" % t.unique(), "name": "Pegawai Baru",
+                                                   "roles": ["archivist"], "password": "kata-sandi-baru"}}),
+                ("/api/users", {"json": {}})),
+            row("PATCH", "/api/users/{id}", "umum, its name as it is", 200,
+                lambda t: ("/api/users/%d" % umum_id, {"json": {"name": names["user"]}}),
+                ("/api/users/%d" % umum_id, {"json": {"name": "X"}})),
+            row("POST", "/api/units", "a new unit", 201,
+                lambda t: ("/api/units", {"json": {"code": "Uji%d" % t.unique(), "name": "Unit Uji",
+                                                   "parent_id": setda}}),
+                ("/api/units", {"json": {}})),
+            row("PATCH", "/api/units/{id}", "Setda, its name as it is", 200,
+                lambda t: ("/api/units/%d" % setda, {"json": {"name": names["unit"]}}),
+                ("/api/units/%d" % setda, {"json": {"name": "X"}})),
+            row("POST", "/api/positions", "a new position", 201,
+                lambda t: ("/api/positions", {"json": {"title": "Staf Baru %d" % t.unique(), "unit_id": hukum_unit}}),
+                ("/api/positions", {"json": {}})),
+            row("PATCH", "/api/positions/{id}", "Sekretaris Daerah, its title as it is", 200,
+                lambda t: ("/api/positions/%d" % sekda_pos, {"json": {"title": "Sekretaris Daerah"}}),
+                ("/api/positions/%d" % sekda_pos, {"json": {"title": "X"}})),
+            row("POST", "/api/positions/{id}/holders", "a Plt for a new position", 201,
+                lambda t: ("/api/positions/%d/holders" % fresh("position"),
+                           {"json": {"user_id": fresh("user"), "kind": "plt", "until": "2099-12-31"}}),
+                ("/api/positions/%d/holders" % sekda_pos, {"json": {}})),
+            row("PATCH", "/api/positions/{id}/holders/{id}", "a new appointment's end", 200,
+                lambda t: ("/api/positions/%d/holders/%d" % fresh("appointment"), {"json": {"until": "2098-12-31"}}),
+                ("/api/positions/%d/holders/1" % sekda_pos, {"json": {}})),
+            row("DELETE", "/api/positions/{id}/holders/{id}", "a new appointment", 204,
+                lambda t: ("/api/positions/%d/holders/%d" % fresh("appointment"), {}),
+                ("/api/positions/%d/holders/1" % sekda_pos, {})),
+            row("POST", "/api/classifications", "a new code", 201,
+                lambda t: ("/api/classifications", {"json": {"code": "005.%d" % t.unique(), "title": "Uji"}}),
+                ("/api/classifications", {"json": {}})),
+            row("PATCH", "/api/classifications/{code}", "005, its title as it is", 200,
+                lambda t: ("/api/classifications/005", {"json": {"title": "Undangan"}}),
+                ("/api/classifications/005", {"json": {}})),
+            row("POST", "/api/classifications/import", "005 as it is", 200,
+                lambda t: ("/api/classifications/import", {"data": "code;title\n005;Undangan\n",
+                                                           "headers": {"Content-Type": "text/csv"}}),
+                ("/api/classifications/import", {"data": "x", "headers": {"Content-Type": "text/csv"}})),
+        ]
+
+    def created(self, r):
+        self.assertIn(r.status, (200, 201), r)
+        return r.json["id"]
 
     def failed_scan(self, name):
         scan = self.scans.get(name, 999999999)
@@ -762,14 +851,15 @@ class SecurityTest(unittest.TestCase):
         matched that the payload would match as SQL, nothing changed."""
         params = declared_params()
         routes = [(p, params[v]) for m, p, v in parse_routes() if v and m == "GET"]
-        self.assertGreaterEqual(len(routes), 8, routes)
+        self.assertGreaterEqual(len(routes), 10, routes)
         statuses = {c.route: c.statuses for c in self.matrix() if c.method == "GET"}
-        base = {"/api/export": {"from": self.today(), "to": self.today()}}
+        base = {"/api/export": {"from": self.today(), "to": self.today()},
+                "/api/numbering/template-preview": {"template": "{urut}/{unit}"}}
         # Text matched in SQL (and the search's numbers): a payload that
         # would match everything as SQL matches nothing. (The payloads are
         # stored as letters by the next test only.)
         matched = {("/api/letters", "number"), ("/api/letters", "sender"), ("/api/classifications", "prefix"),
-                   ("/api/search", "number")}
+                   ("/api/search", "number"), ("/api/users", "q")}
         before = self.counts()
         for path, names in routes:
             user = next(u for u in USERS if statuses[path][u] == 200)
