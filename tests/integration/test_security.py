@@ -952,6 +952,39 @@ class SecurityTest(unittest.TestCase):
                 self.assertEqual(r.status, 201, r)
                 names = [sc["original_name"] for sc in umum.get("/api/letters/%d" % lid).json["scans"]]
                 self.assertIn(payload, names)
+        # The administrator's text fields, the classification table's CSV
+        # (quoted as a spreadsheet writes it) too.
+        hukum_unit = int(self.stack.psql("SELECT id FROM units WHERE code = 'Hukum'"))
+        table = io.StringIO()
+        writer = csv.writer(table, delimiter=";", lineterminator="\n")
+        writer.writerow(["code", "title"])
+        codes = {}
+        for payload in PAYLOADS:
+            with self.subTest(payload=payload, api="admin"):
+                n = self.unique()
+                for path, body, field in (
+                    ("/api/users", {"username": "muat.%d" % n, "name": payload, "password": "kata-sandi-uji"}, "name"),
+                    ("/api/units", {"code": "Muat%d" % n, "name": payload}, "name"),
+                    ("/api/positions", {"title": payload, "unit_id": hukum_unit}, "title"),
+                    ("/api/classifications", {"code": "009.%d" % n, "title": payload}, "title"),
+                ):
+                    r = admin.post(path, json=body)
+                    self.assertEqual((r.status, r.json[field]), (201, payload), r)
+                for path, body, field in (
+                    ("/api/users", {"username": payload, "name": "x", "password": "kata-sandi-uji"}, "username"),
+                    ("/api/units", {"code": payload, "name": "x"}, "code"),
+                    ("/api/units", {"code": "Muat%da" % n, "name": "x", "number_template": payload},
+                     "number_template"),
+                    ("/api/classifications", {"code": payload, "title": "x"}, "code"),
+                ):
+                    self.assertError(admin.post(path, json=body), 400, "invalid_field", field)
+                codes["008.%d" % n] = payload
+                writer.writerow(["008.%d" % n, payload])
+        r = admin.post("/api/classifications/import", data=table.getvalue().encode(),
+                       headers={"Content-Type": "text/csv"})
+        self.assertEqual(r.status, 200, r)
+        listed = {c["code"]: c["title"] for c in admin.get("/api/classifications?prefix=008.").json}
+        self.assertEqual({c: listed.get(c) for c in codes}, codes)
         # Where the payloads come out again: search snippets are HTML
         # with nothing but <mark> in them; the export's register is CSV
         # that reads back as they were.
@@ -972,7 +1005,9 @@ class SecurityTest(unittest.TestCase):
         for field in text_fields:
             r = umum.post("/api/letters", json=self.incoming(**{field: "a\u0000b"}))  # sent as \u0000
             self.assertError(r, 400, "invalid_json")
-        self.assertEqual((self.count("users"), self.count("positions")), (users_before, positions_before))
+        # One user and one position per payload, the administrator's; no other.
+        self.assertEqual((self.count("users"), self.count("positions")),
+                         (users_before + len(PAYLOADS), positions_before + len(PAYLOADS)))
         # Tables still there, data intact.
         self.assertEqual(self.stack.psql("SELECT count(*) FROM letters WHERE id = %d" % self.letters["biasa"]["id"]),
                          "1")
