@@ -27,10 +27,10 @@ struct db {
     char error[256];
     prepared_t prepared[DB_PREPARED_MAX];
     int nprepared;
-    bool begin_pending;      /* db_begin() called, BEGIN not yet sent */
-    bool broken;             /* a pipeline went wrong: reconnect */
-    bool idle;               /* no transaction was open after the last statement */
-    bool release_first;      /* db_release_before_flush() in this transaction */
+    bool begin_pending; /* db_begin() called, BEGIN not yet sent */
+    bool broken;        /* a pipeline went wrong: reconnect */
+    bool idle;          /* no transaction was open after the last statement */
+    bool release_first; /* db_release_before_flush() in this transaction */
     struct {
         char channel[64];
         db_notify_fn fn;
@@ -482,8 +482,8 @@ bool db_unavailable(const db_t *db)
     /* broken: a pipeline lost its way, which only a lost connection does
      * (libpq's own error then has no SQLSTATE, and the status may still
      * read CONNECTION_OK). */
-    return strncmp(db->sqlstate, "08", 2) == 0 || strncmp(db->sqlstate, "57P", 3) == 0 || !db->conn ||
-           db->broken || PQstatus(db->conn) != CONNECTION_OK;
+    return strncmp(db->sqlstate, "08", 2) == 0 || strncmp(db->sqlstate, "57P", 3) == 0 || !db->conn || db->broken ||
+           PQstatus(db->conn) != CONNECTION_OK;
 }
 
 PGconn *db_conn(db_t *db)

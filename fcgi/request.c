@@ -212,8 +212,7 @@ bool req_commit(request_t *req)
     return false;
 }
 
-PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n,
-                                 const char *const *params)
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n, const char *const *params)
 {
     db_release_before_flush(req->db);
     PGresult *res = db_query_commit(req->db, sql, n, params);
@@ -230,8 +229,8 @@ PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char 
  * sign-in or a reading, nor a new letter nobody was sent yet. */
 static bool changes_views(const char *action, json_t *detail)
 {
-    static const char *const unseen[] = {"auth.login", "auth.logout", "letter.view", "scan.view", "export.create",
-                                         NULL};
+    static const char *const unseen[] = {"auth.login", "auth.logout",   "letter.view",
+                                         "scan.view",  "export.create", NULL};
     for (int i = 0; unseen[i]; i++)
         if (strcmp(action, unseen[i]) == 0)
             return false;

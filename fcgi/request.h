@@ -135,8 +135,7 @@ bool req_audit(request_t *req, const char *user_id, const char *action, const ch
  * remember are forgotten before the caller replies. The result (freed
  * with the arena), or NULL without a reply: the caller answers, asking
  * db_sqlstate() what failed, and rolls back. */
-PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n,
-                                 const char *const *params);
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n, const char *const *params);
 
 /* req_audit and req_commit in one: the transaction's last step, its audit
  * row and COMMIT in one round trip. */
