@@ -109,10 +109,12 @@ class Client:
 
 
 def psql(cfg, sql):
-    """Rows of a query, as lists of strings (tab-separated psql output)."""
-    out = subprocess.run(cfg["psql"] + ["-X", "-A", "-t", "-F", "\t", "-c", sql], check=True,
+    """The rows of a query, as dicts by column name (through JSON: texts
+    may hold newlines)."""
+    wrapped = "SELECT coalesce(json_agg(to_json(q)), '[]') FROM (%s) q" % sql
+    out = subprocess.run(cfg["psql"] + ["-X", "-A", "-t", "-c", wrapped], check=True,
                          capture_output=True, text=True).stdout
-    return [line.split("\t") for line in out.splitlines() if line]
+    return json.loads(out)
 
 
 def word_of(text, avoid):
@@ -146,12 +148,14 @@ def main():
     arsiparis.login(cfg["password"])
     lock = threading.Lock()  # walikota, sekda and arsiparis are shared by the threads
 
+    half = len(letters) // 2
     todo = queue.Queue()
-    for i, entry in enumerate(letters):
+    for i, entry in enumerate(letters[:half]):
         todo.put((i + 1, entry))
     done = {}  # i -> {"letter": id, "scan": id, "disposition": id, "word": subject word}
     uncertain = {}  # i -> the registration was in flight (answered or not)
     registered = [0]
+    finished = [0]
 
     def one_letter(client, i, entry):
         f = entry["fields"]
@@ -183,6 +187,7 @@ def main():
             if i > 2:
                 arsiparis.call("search", "GET", "/api/search?q=%sx%d" % (run, i - 2), (200,))
             sekda.call("inbox", "GET", "/api/inbox?status=open&limit=20", (200,))
+            finished[0] += 1
 
     def worker(client):
         while True:
@@ -192,18 +197,56 @@ def main():
                 return
             one_letter(client, i, entry)
 
-    threads = [threading.Thread(target=worker, args=(c,)) for c in umum]
+    def run_clients():
+        threads = [threading.Thread(target=worker, args=(c,)) for c in umum]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    # Readers all day long, so that requests are in flight at any moment.
+    stop_reading = threading.Event()
+
+    def reader(n):
+        c = Client(front, log, "arsiparis", run)
+        c.login(cfg["password"])
+        k = 0
+        while not stop_reading.is_set():
+            k += 1
+            if k % 2:
+                c.call("search", "GET", "/api/search?q=%sx%d" % (run, 1 + (k + n) % max(1, len(done))), (200,))
+            else:
+                c.call("letters", "GET", "/api/letters?limit=20", (200,))
+            time.sleep(0.05)
+
+    def results_per_host():
+        return [len(re.findall(r"ocr job \d+ \(scan \d+\): \d+ pages read", open(p, errors="replace").read()))
+                for p in cfg["ocr_logs"]]
+
+    readers = [threading.Thread(target=reader, args=(n,)) for n in range(2)]
     t_start = time.monotonic()
-    for t in threads:
+    for t in readers:
         t.start()
-    # The cut: when half the letters are registered, both hosts at once.
-    while registered[0] < len(letters) // 2 and any(t.is_alive() for t in threads):
-        time.sleep(0.05)
+    # The first half of the day; the cut comes when both OCR hosts have
+    # written results (so that the one cut off was working), both hosts at
+    # once, while the readers go on.
+    run_clients()
+    deadline = time.monotonic() + cfg["ocr_timeout"]
+    while min(results_per_host()) == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    before_cut = results_per_host()
     t_cut = time.monotonic()
     subprocess.run(cfg["cut"], shell=True, check=True)
-    print("day: cut %s after %d of %d registrations (%.1f s into the day)"
-          % (cfg["cut_names"], registered[0], len(letters), t_cut - t_start))
-    for t in threads:
+    print("day: cut %s after %d of %d letters (%d registrations, scans read per OCR host %s; %.1f s into the day)"
+          % (cfg["cut_names"], finished[0], len(letters), registered[0], before_cut, t_cut - t_start))
+    if min(before_cut) == 0:
+        failures.append("an OCR host had read nothing when the cut came: %s" % before_cut)
+    # The second half of the day.
+    for i, entry in enumerate(letters[half:]):
+        todo.put((half + i + 1, entry))
+    run_clients()
+    stop_reading.set()
+    for t in readers:
         t.join()
     t_end = time.monotonic()
 
@@ -213,8 +256,8 @@ def main():
     ids = ",".join(str(s) for s in scans) or "0"
     deadline = time.monotonic() + cfg["ocr_timeout"]
     while True:
-        rows = psql(cfg, "SELECT status, count(*) FROM ocr_jobs WHERE scan_id IN (%s) GROUP BY status" % ids)
-        states = {k: int(v) for k, v in rows}
+        rows = psql(cfg, "SELECT status, count(*) AS n FROM ocr_jobs WHERE scan_id IN (%s) GROUP BY status" % ids)
+        states = {row["status"]: row["n"] for row in rows}
         if states.get("done", 0) + states.get("failed", 0) == len(scans) or time.monotonic() > deadline:
             break
         time.sleep(1)
@@ -262,8 +305,8 @@ def main():
 
     # 3. Registrations: answered ones once, in-flight ones at most once.
     counts = {}
-    for (subject,) in psql(cfg, "SELECT subject FROM letters WHERE subject LIKE '%% %sx%%'" % run):
-        key = subject.rsplit(" ", 1)[-1]
+    for row in psql(cfg, "SELECT subject FROM letters WHERE subject LIKE '%% %sx%%'" % run):
+        key = row["subject"].rsplit(" ", 1)[-1]
         counts[key] = counts.get(key, 0) + 1
     for i, rec in done.items():
         if counts.get(rec["key"], 0) != 1:
@@ -274,40 +317,11 @@ def main():
     print("day: registrations answered %d, in flight %d (of which %d committed)"
           % (len(done), len(uncertain), sum(counts.get(k, 0) for k in uncertain.values())))
 
-    # 4. Every scan read exactly once.
-    rows = psql(cfg, "SELECT j.id, j.scan_id, j.status, j.attempts, s.pages,"
-                     " (SELECT count(*) FROM page_texts p WHERE p.scan_id = s.id),"
-                     " (SELECT count(DISTINCT page) FROM page_texts p WHERE p.scan_id = s.id)"
-                     " FROM ocr_jobs j JOIN scans s ON s.id = j.scan_id WHERE j.scan_id IN (%s)" % ids)
-    written = {}
-    for path in cfg["ocr_logs"]:
-        for line in open(path, errors="replace"):
-            m = re.search(r"ocr job (\d+) \(scan (\d+)\): \d+ pages read", line)
-            if m:
-                written[m.group(2)] = written.get(m.group(2), 0) + 1
-    taken_over = 0
-    for job, scan, status, attempts, pages, npages, distinct in rows:
-        if status != "done" or pages in ("", "0") or int(npages) != int(pages) or int(distinct) != int(pages):
-            failures.append("scan %s: OCR %s, %s pages, %s page texts" % (scan, status, pages, npages))
-        if written.get(scan, 0) > 1:
-            failures.append("scan %s: %d results written (read more than once)" % (scan, written[scan]))
-        taken_over += int(attempts) > 1
-    if len(rows) != len(scans):
-        failures.append("%d scans uploaded, %d OCR jobs" % (len(scans), len(rows)))
-    dropped = sum(len(re.findall(r"lease was lost \(another worker has it\); result dropped", open(p, errors="replace").read()))
-                  for p in cfg["ocr_logs"])
-    per_host = []
-    for path in cfg["ocr_logs"]:
-        n = len(re.findall(r"ocr job \d+ \(scan \d+\): \d+ pages read", open(path, errors="replace").read()))
-        per_host.append(n)
-    print("day: %d scans read once each (results written per OCR host: %s); %d jobs taken over from the cut host,"
-          " %d late results refused" % (len(rows), per_host, taken_over, dropped))
-
-    # 5. Search on both web hosts, directly.
+    # 4. Search on both web hosts, directly.
     ocr_text = {}
-    for scan, text in psql(cfg, "SELECT scan_id, string_agg(text, ' ' ORDER BY page) FROM page_texts"
-                                " WHERE scan_id IN (%s) GROUP BY scan_id" % ids):
-        ocr_text[int(scan)] = text
+    for row in psql(cfg, "SELECT scan_id, string_agg(text, ' ' ORDER BY page) AS text FROM page_texts"
+                         " WHERE scan_id IN (%s) GROUP BY scan_id" % ids):
+        ocr_text[row["scan_id"]] = row["text"]
     for name, url in cfg["web"].items():
         s = Session(Host(url, cfg["password"]))
         deadline = time.monotonic() + cfg["search_timeout"]
@@ -346,6 +360,43 @@ def main():
             failures.append("%s: search does not find letter %s" % (name, m))
         print("day: %s finds %d of %d letters by subject and by OCR text"
               % (name, len(done) - len({m.split()[0] for m in missing}), len(done)))
+
+    # 5. Every scan read exactly once (last: the OCR host back on the
+    #    network has had time to try to write what it read meanwhile).
+    rows = psql(cfg, "SELECT j.scan_id AS scan, j.status, j.attempts, coalesce(s.pages, 0) AS pages,"
+                     " (SELECT count(*) FROM page_texts p WHERE p.scan_id = s.id) AS texts,"
+                     " (SELECT count(DISTINCT page) FROM page_texts p WHERE p.scan_id = s.id) AS distinct_pages"
+                     " FROM ocr_jobs j JOIN scans s ON s.id = j.scan_id WHERE j.scan_id IN (%s)" % ids)
+    written = {}
+    for path in cfg["ocr_logs"]:
+        for line in open(path, errors="replace"):
+            m = re.search(r"ocr job (\d+) \(scan (\d+)\): \d+ pages read", line)
+            if m:
+                written[m.group(2)] = written.get(m.group(2), 0) + 1
+    taken_over = 0
+    for row in rows:
+        scan = str(row["scan"])
+        if row["status"] != "done" or row["pages"] < 1 or row["texts"] != row["pages"] or \
+                row["distinct_pages"] != row["pages"]:
+            failures.append("scan %s: OCR %s, %d pages, %d page texts" % (scan, row["status"], row["pages"], row["texts"]))
+        if written.get(scan, 0) > 1:
+            failures.append("scan %s: %d results written (read more than once)" % (scan, written[scan]))
+        taken_over += row["attempts"] > 1
+    if len(rows) != len(scans):
+        failures.append("%d scans uploaded, %d OCR jobs" % (len(scans), len(rows)))
+    def refused():
+        return sum(len(re.findall(r"lease was lost \(another worker has it\); result dropped",
+                                  open(p, errors="replace").read())) for p in cfg["ocr_logs"])
+
+    # The host that was cut off writes what it read meanwhile once it is
+    # back, and is refused (its lease is gone): wait a little to see it.
+    deadline = time.monotonic() + 20
+    while refused() < taken_over and time.monotonic() < deadline:
+        time.sleep(0.5)
+    dropped = refused()
+    per_host = results_per_host()
+    print("day: %d scans read once each (results written per OCR host: %s); %d jobs taken over from the cut host,"
+          " %d late results refused" % (len(rows), per_host, taken_over, dropped))
 
     print("day: %d letters, %d requests in %.1f s; the cut at %.1f s"
           % (len(letters), len(log.entries), t_end - t_start, t_cut - t_start))
