@@ -117,6 +117,26 @@ def psql(cfg, sql):
     return json.loads(out)
 
 
+def dir_bytes(path):
+    """Bytes of the files under path (links followed at the top)."""
+    total = 0
+    for d, _, files in os.walk(os.path.realpath(path)):
+        total += sum(os.path.getsize(os.path.join(d, f)) for f in files)
+    return total
+
+
+def sizes(cfg):
+    """What grows with the letters: the database, table by table (with
+    indexes and TOAST), and the indexer's live index."""
+    rows = psql(cfg, "SELECT c.relname AS t, pg_total_relation_size(c.oid) AS b FROM pg_class c"
+                     " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                     " WHERE c.relkind = 'r' AND n.nspname = 'public'")
+    out = {r["t"]: r["b"] for r in rows}
+    out["(database)"] = psql(cfg, "SELECT pg_database_size(current_database()) AS b")[0]["b"]
+    out["(index)"] = dir_bytes(os.path.join(cfg["index_dir"], "current"))
+    return out
+
+
 def word_of(text, avoid):
     """A long word of an OCR text, not among the words to avoid (metadata)."""
     words = sorted({w.lower() for w in re.findall(r"[A-Za-z]{8,}", text)} - avoid, key=lambda w: (-len(w), w))
@@ -147,6 +167,7 @@ def main():
     arsiparis = Client(front, log, "arsiparis", run)
     arsiparis.login(cfg["password"])
     lock = threading.Lock()  # walikota, sekda and arsiparis are shared by the threads
+    sizes_before = sizes(cfg)
 
     half = len(letters) // 2
     todo = queue.Queue()
@@ -397,6 +418,17 @@ def main():
     per_host = results_per_host()
     print("day: %d scans read once each (results written per OCR host: %s); %d jobs taken over from the cut host,"
           " %d late results refused" % (len(rows), per_host, taken_over, dropped))
+
+    # What the day cost: growth per letter, OCR time per page.
+    grown = {k: v - sizes_before.get(k, 0) for k, v in sizes(cfg).items()}
+    n = max(1, len(done))
+    top = sorted(((v, k) for k, v in grown.items() if not k.startswith("(") and v > 0), reverse=True)[:5]
+    seconds = [float(x) for p in cfg["ocr_logs"]
+               for x in re.findall(r"ocr job \d+ \(scan \d+\): 1 pages read in ([0-9.]+) s",
+                                   open(p, errors="replace").read())]
+    print("day: growth per letter: database %.1f KiB (%s), index %.1f KiB; OCR %.2f s per page (mean of %d)"
+          % (grown["(database)"] / n / 1024, ", ".join("%s %.1f" % (k, v / n / 1024) for v, k in top),
+             grown["(index)"] / n / 1024, sum(seconds) / max(1, len(seconds)), len(seconds)))
 
     print("day: %d letters, %d requests in %.1f s; the cut at %.1f s"
           % (len(letters), len(log.entries), t_end - t_start, t_cut - t_start))
