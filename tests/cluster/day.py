@@ -117,11 +117,13 @@ def psql(cfg, sql):
     return json.loads(out)
 
 
-def dir_bytes(path):
-    """Bytes of the files under path (links followed at the top)."""
+def dir_bytes(path, changesets):
+    """Bytes of the Xapian database at path (the link followed): its
+    tables, or (changesets true) the changesets kept for the replicas."""
     total = 0
     for d, _, files in os.walk(os.path.realpath(path)):
-        total += sum(os.path.getsize(os.path.join(d, f)) for f in files)
+        total += sum(os.path.getsize(os.path.join(d, f)) for f in files
+                     if f.startswith("changes") == changesets)
     return total
 
 
@@ -133,7 +135,8 @@ def sizes(cfg):
                      " WHERE c.relkind = 'r' AND n.nspname = 'public'")
     out = {r["t"]: r["b"] for r in rows}
     out["(database)"] = psql(cfg, "SELECT pg_database_size(current_database()) AS b")[0]["b"]
-    out["(index)"] = dir_bytes(os.path.join(cfg["index_dir"], "current"))
+    out["(index)"] = dir_bytes(os.path.join(cfg["index_dir"], "current"), False)
+    out["(changesets)"] = dir_bytes(os.path.join(cfg["index_dir"], "current"), True)
     return out
 
 
@@ -426,9 +429,11 @@ def main():
     seconds = [float(x) for p in cfg["ocr_logs"]
                for x in re.findall(r"ocr job \d+ \(scan \d+\): 1 pages read in ([0-9.]+) s",
                                    open(p, errors="replace").read())]
-    print("day: growth per letter: database %.1f KiB (%s), index %.1f KiB; OCR %.2f s per page (mean of %d)"
+    print("day: growth per letter: database %.1f KiB (%s), index %.1f KiB (and %.1f KiB of changesets kept for"
+          " the replicas); OCR %.2f s per page (mean of %d)"
           % (grown["(database)"] / n / 1024, ", ".join("%s %.1f" % (k, v / n / 1024) for v, k in top),
-             grown["(index)"] / n / 1024, sum(seconds) / max(1, len(seconds)), len(seconds)))
+             grown["(index)"] / n / 1024, grown["(changesets)"] / n / 1024, sum(seconds) / max(1, len(seconds)),
+             len(seconds)))
 
     print("day: %d letters, %d requests in %.1f s; the cut at %.1f s"
           % (len(letters), len(log.entries), t_end - t_start, t_cut - t_start))
