@@ -140,6 +140,18 @@ static void assert_store_empty(const char *dir)
     assert_int_equal(files, 0);
 }
 
+/* The file at path holds exactly the len bytes of body. */
+static void assert_file_holds(const char *path, const unsigned char *body, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char *back = malloc(len + 1);
+    assert_int_equal(fread(back, 1, len + 1, f), len);
+    assert_memory_equal(back, body, len);
+    fclose(f);
+    free(back);
+}
+
 static void test_equal_bytes_are_stored_once(void **state)
 {
     const char *dir = *state;
@@ -166,13 +178,7 @@ static void test_equal_bytes_are_stored_once(void **state)
     /* The stored bytes are the bytes given. */
     char *path = scanstore_file_path(dir, a.sha256);
     assert_non_null(path);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char *back = malloc(len + 1);
-    assert_int_equal(fread(back, 1, len + 1, f), len);
-    assert_memory_equal(back, body, len);
-    fclose(f);
-    free(back);
+    assert_file_holds(path, body, len);
     free(path);
     free(body);
 }
@@ -265,13 +271,7 @@ static void test_several_writers_at_once(void **state)
     int dirs, files;
     count_store(dir, &dirs, &files);
     assert_int_equal(files, 1 + RACE_WRITERS);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char *back = malloc(len + 1);
-    assert_int_equal(fread(back, 1, len + 1, f), len);
-    assert_memory_equal(back, shared, len);
-    fclose(f);
-    free(back);
+    assert_file_holds(path, shared, len);
     free(path);
     free(shared);
 }
