@@ -77,8 +77,8 @@ bool listen_addr_parse(const char *spec, listen_addr_t *out, char *err, size_t e
 
 static bool ipv4_private(uint32_t a)
 {
-    return (a >> 24) == 127 ||           /* 127.0.0.0/8 loopback */
-           (a >> 24) == 10 ||            /* 10.0.0.0/8 */
+    return (a >> 24) == 127 ||             /* 127.0.0.0/8 loopback */
+           (a >> 24) == 10 ||              /* 10.0.0.0/8 */
            (a >> 20) == (172u << 4 | 1) || /* 172.16.0.0/12 */
            (a >> 16) == (192u << 8 | 168); /* 192.168.0.0/16 */
 }

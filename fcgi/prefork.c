@@ -205,8 +205,8 @@ static void signal_all(child_t *children, int n, int sig, unsigned generation, b
 
 /* Starts workers of the current generation into free slots until there are
  * config->workers of them. */
-static void fill(const prefork_config_t *config, const int *fds, int nfds, child_t *children,
-                 unsigned generation, const sigset_t *old_mask)
+static void fill(const prefork_config_t *config, const int *fds, int nfds, child_t *children, unsigned generation,
+                 const sigset_t *old_mask)
 {
     int current = 0;
     for (int i = 0; i < MAX_WORKERS; i++)

@@ -371,8 +371,7 @@ static void master_generation(const char *master, int n)
     search_writer_t *w = search_writer_open(gen, true, false, &err);
     assert_non_null(w);
     for (int id = 1; id <= n; id++)
-        put(w, id, NULL, id == n ? "Surat terakhir generasi baru" : "Surat lama", "005", "20150120100000", "all",
-            NULL);
+        put(w, id, NULL, id == n ? "Surat terakhir generasi baru" : "Surat lama", "005", "20150120100000", "all", NULL);
     assert_int_equal(search_writer_commit(w, &err), SEARCH_OK);
     search_writer_close(w);
     assert_int_equal(search_dir_publish(master, gen), 0);
@@ -466,8 +465,8 @@ static void test_replica_stub_is_checked(void **state)
     snprintf(sub, sizeof sub, "%s/replica_0", root);
     assert_int_equal(mkdir(sub, 0700), 0);
     snprintf(stub, sizeof stub, "%s/XAPIANDB", root);
-    const char *bad[] = {"auto ../etc\n", "auto /etc\n", "remote 10.0.0.1:9000\n", "auto\n", "auto ..\n",
-                         "glass replica_0\n", ""};
+    const char *bad[] = {
+        "auto ../etc\n", "auto /etc\n", "remote 10.0.0.1:9000\n", "auto\n", "auto ..\n", "glass replica_0\n", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         FILE *f = fopen(stub, "w");
         assert_non_null(f);
