@@ -18,7 +18,8 @@ static void usage(FILE *out)
                  "                      [fd00::2]:9000, for nginx on other hosts; env ESURAT_FCGI_LISTEN.\n"
                  "                      A public or wildcard address is refused unless\n"
                  "                      ESURAT_FCGI_LISTEN_PUBLIC=1. libfcgi's FCGI_WEB_SERVER_ADDRS\n"
-                 "                      (comma-separated IPv4 addresses) limits who may connect.\n"
+                 "                      (comma-separated IPv4 addresses) limits who may connect\n"
+                 "                      (IPv4 clients only).\n"
                  "  --workers N         worker processes (default: one per core); env ESURAT_WORKERS\n"
                  "At least one of --socket and --listen. The database comes from ESURAT_DATABASE_URL.\n");
 }
