@@ -56,59 +56,21 @@ int audit_chain_row_hash(const char *prev_hash, const char *id, const char *at, 
     return 0;
 }
 
+/* One round trip: audit_append (sql/014_audit_append.sql) locks the head,
+ * computes the row's hash as audit_chain_row_hash does, and writes the row
+ * and the head; `esurat audit verify` recomputes every hash here in C. */
 static long append(db_t *db, const char *user_id, const char *action, const char *object_type, const char *object_id,
                    const char *detail_json, bool commit)
 {
-    long id = -1;
-    PGresult *row = NULL;
-
-    /* One round trip: the head is locked in the sub-SELECT, and the id and
-     * the time are drawn in the outer one, after the lock is held, so that
-     * ids and times follow the chain order. (A sub-SELECT with FOR UPDATE is
-     * never merged into its outer query.) */
-    const char *params[] = {user_id, detail_json ? detail_json : "{}"};
-    row = db_query(db,
-                   "SELECT h.last_hash, nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id, " AUDIT_AT_SQL(
-                       "clock_timestamp()") " AS at, "
-                                            "$1::bigint::text AS user_id, $2::jsonb::text AS detail "
-                                            "FROM (SELECT last_hash FROM audit_head WHERE id = 1 FOR UPDATE) h",
-                   2, params);
-    if (!row)
-        goto cleanup;
-    if (PQntuples(row) != 1) {
-        /* The migration creates the row and a trigger keeps it. */
-        log_error("audit chain head (audit_head row 1) is missing");
-        goto cleanup;
-    }
-
-    const char *prev = db_get(row, 0, "last_hash");
-    const char *new_id = db_get(row, 0, "id");
-    const char *at = db_get(row, 0, "at");
-    const char *uid = db_get(row, 0, "user_id");
-    const char *detail = db_get(row, 0, "detail");
-    char hash[AUDIT_HASH_HEX];
-    if (audit_chain_row_hash(prev, new_id, at, uid, action, object_type, object_id, detail, hash) != 0)
-        goto cleanup;
-
-    static const char INSERT_SQL[] = "WITH ins AS ("
-                                     " INSERT INTO audit_log (id, at, user_id, action, object_type, object_id,"
-                                     "                        detail, prev_hash, hash)"
-                                     " VALUES ($1::bigint, $2::timestamptz, $3::bigint, $4, $5, $6, $7::jsonb,"
-                                     "         $8, $9)"
-                                     " RETURNING id) "
-                                     "UPDATE audit_head SET last_id = (SELECT id FROM ins), last_hash = $9 "
-                                     "WHERE id = 1";
-    const char *ins[] = {new_id, at, uid, action, object_type, object_id, detail, prev, hash};
-    PGresult *done = commit ? db_query_commit(db, INSERT_SQL, 9, ins) : db_query(db, INSERT_SQL, 9, ins);
-    bool one = done && strcmp(PQcmdTuples(done), "1") == 0;
-    PQclear(done);
-    if (!one)
-        goto cleanup;
-    id = strtol(new_id, NULL, 10);
-
-cleanup:
+    static const char APPEND_SQL[] = "SELECT audit_append($1::bigint, $2, $3, $4, $5::jsonb)::text AS id";
+    const char *params[] = {user_id, action, object_type, object_id, detail_json ? detail_json : "{}"};
+    /* The head's lock is held to the end of the transaction. */
+    db_release_before_flush(db);
+    PGresult *row = commit ? db_query_commit(db, APPEND_SQL, 5, params) : db_query(db, APPEND_SQL, 5, params);
+    const char *text = row && PQntuples(row) == 1 ? db_get(row, 0, "id") : NULL;
+    long id = text ? strtol(text, NULL, 10) : -1;
     PQclear(row);
-    return id;
+    return id > 0 ? id : -1;
 }
 
 long audit_chain_append(db_t *db, const char *user_id, const char *action, const char *object_type,

@@ -30,9 +30,13 @@ struct db {
     bool begin_pending;      /* db_begin() called, BEGIN not yet sent */
     bool broken;             /* a pipeline went wrong: reconnect */
     bool idle;               /* no transaction was open after the last statement */
-    char listen_channel[64]; /* "" when none */
-    db_notify_fn notify_fn;
-    void *notify_arg;
+    bool release_first;      /* db_release_before_flush() in this transaction */
+    struct {
+        char channel[64];
+        db_notify_fn fn;
+        void *arg;
+    } listeners[DB_LISTENERS_MAX];
+    int nlisteners;
 };
 
 static void db_forget_prepared(db_t *db)
@@ -87,9 +91,9 @@ static bool db_connect(db_t *db)
     PQclear(res);
     if (!ok)
         return false;
-    if (db->listen_channel[0]) {
+    for (int i = 0; i < db->nlisteners; i++) {
         char sql[80];
-        snprintf(sql, sizeof sql, "LISTEN %s", db->listen_channel);
+        snprintf(sql, sizeof sql, "LISTEN %s", db->listeners[i].channel);
         res = PQexec(db->conn, sql);
         ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok)
@@ -97,8 +101,10 @@ static bool db_connect(db_t *db)
         PQclear(res);
         if (!ok)
             return false;
-        db->notify_fn(db->notify_arg, NULL, NULL);
     }
+    /* Notifications sent while there was no connection are lost. */
+    for (int i = 0; i < db->nlisteners; i++)
+        db->listeners[i].fn(db->listeners[i].arg, NULL, NULL);
     db_set_error(db, "", "");
     db->idle = true;
     return true;
@@ -108,13 +114,18 @@ void db_listen(db_t *db, const char *channel, db_notify_fn fn, void *arg)
 {
     /* An identifier we write ourselves; checked rather than quoted. */
     size_t len = strspn(channel, "abcdefghijklmnopqrstuvwxyz_");
-    if (len == 0 || channel[len] != '\0' || len >= sizeof db->listen_channel) {
+    if (len == 0 || channel[len] != '\0' || len >= sizeof db->listeners[0].channel) {
         log_error("db_listen: bad channel name \"%s\"", channel);
         return;
     }
-    memcpy(db->listen_channel, channel, len + 1);
-    db->notify_fn = fn;
-    db->notify_arg = arg;
+    if (db->nlisteners == DB_LISTENERS_MAX) {
+        log_error("db_listen: more than %d channels", DB_LISTENERS_MAX);
+        return;
+    }
+    memcpy(db->listeners[db->nlisteners].channel, channel, len + 1);
+    db->listeners[db->nlisteners].fn = fn;
+    db->listeners[db->nlisteners].arg = arg;
+    db->nlisteners++;
     if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
         db_connect(db); /* simplest way to LISTEN with the same error handling */
 }
@@ -127,8 +138,9 @@ static bool db_deliver_notifies(db_t *db)
     PGnotify *n;
     while ((n = PQnotifies(db->conn))) {
         any = true;
-        if (db->notify_fn)
-            db->notify_fn(db->notify_arg, n->relname, n->extra);
+        for (int i = 0; i < db->nlisteners; i++)
+            if (strcmp(db->listeners[i].channel, n->relname) == 0)
+                db->listeners[i].fn(db->listeners[i].arg, n->relname, n->extra);
         PQfreemem(n);
     }
     return any;
@@ -239,26 +251,48 @@ static int db_send(db_t *db, int slot, const char *sql, int n, const char *const
     return PQsendQueryPrepared(db->conn, name, n, params, NULL, NULL, 0);
 }
 
-/* BEGIN (when pending), the statement and COMMIT (when commit) in one
- * round trip, with libpq's pipeline mode: the server runs them in order
- * and skips the rest after an error. Returns the statement's result, NULL
- * when any of the three failed (the error of the first that did). */
+/* Written after a transaction that committed with synchronous_commit off:
+ * a transactional WAL record of its own (no table, no lock), so that this
+ * one-statement transaction's commit waits for the disk to hold the WAL up
+ * to it, the earlier commit included. Concurrent ones share a flush
+ * (PostgreSQL's group commit). */
+static const char FLUSH_SQL[] = "SELECT pg_logical_emit_message(true, 'esurat.flush', '')";
+
+/* BEGIN (when pending), the statement (when sql) and COMMIT (when commit)
+ * in one round trip, with libpq's pipeline mode: the server runs them in
+ * order and skips the rest after an error. A transaction marked by
+ * db_release_before_flush() commits with synchronous_commit off, which
+ * releases its locks at once, and FLUSH_SQL then waits for the disk in the
+ * same round trip. Returns the statement's result (or the COMMIT's when
+ * there is no statement), NULL when any command failed (the error of the
+ * first that did). */
 static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, int n, const char *const *params,
                              bool commit)
 {
-    enum { MAX_CMDS = 3 };
-    int ncmds = 0, stmt = -1;
+    enum { MAX_CMDS = 5 };
+    int ncmds = 0, stmt = -1, commit_at = -1;
+    bool release_first = commit && db->release_first;
+    if (commit)
+        db->release_first = false;
     bool sent = PQenterPipelineMode(db->conn) == 1;
     if (sent && begin) {
         sent = PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
         ncmds++;
     }
-    if (sent) {
+    if (sent && sql) {
         sent = db_send(db, slot, sql, n, params) == 1;
         stmt = ncmds++;
     }
+    if (sent && release_first) {
+        sent = PQsendQueryParams(db->conn, "SET LOCAL synchronous_commit TO off", 0, NULL, NULL, NULL, NULL, 0) == 1;
+        ncmds++;
+    }
     if (sent && commit) {
         sent = PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1;
+        commit_at = ncmds++;
+    }
+    if (sent && release_first) {
+        sent = PQsendQueryParams(db->conn, FLUSH_SQL, 0, NULL, NULL, NULL, NULL, 0) == 1;
         ncmds++;
     }
     if (!sent || PQpipelineSync(db->conn) != 1) {
@@ -292,14 +326,15 @@ static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, in
             good = false;
         }
     /* A COMMIT of a transaction that had already failed answers ROLLBACK. */
-    if (good && commit && strcmp(PQcmdStatus(results[ncmds - 1]), "COMMIT") != 0) {
+    if (good && commit && strcmp(PQcmdStatus(results[commit_at]), "COMMIT") != 0) {
         db_set_error(db, "40000", "the transaction was rolled back");
         log_error("query failed (%s): %s", db->sqlstate, db->error);
         good = false;
     } else if (!good) {
         db_failed(db, failed);
     }
-    PGresult *out = good ? results[stmt] : NULL;
+    int keep = stmt >= 0 ? stmt : commit_at;
+    PGresult *out = good && keep >= 0 ? results[keep] : NULL;
     for (int i = 0; i < ncmds; i++)
         if (results[i] != out)
             PQclear(results[i]);
@@ -394,14 +429,31 @@ int db_commit(db_t *db)
 {
     if (db->begin_pending) { /* nothing was done */
         db->begin_pending = false;
+        db->release_first = false;
         return 0;
     }
-    return db_exec(db, "COMMIT", 0, NULL) < 0 ? -1 : 0;
+    if (!db->release_first)
+        return db_exec(db, "COMMIT", 0, NULL) < 0 ? -1 : 0;
+    if (!db->conn || db->broken) {
+        db_set_error(db, "08006", "no connection");
+        return -1;
+    }
+    PGresult *res = db_pipeline(db, false, -1, NULL, 0, NULL, true);
+    db->idle = db->conn && PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+void db_release_before_flush(db_t *db)
+{
+    if (db_in_transaction(db))
+        db->release_first = true;
 }
 
 int db_rollback(db_t *db)
 {
     db->begin_pending = false;
+    db->release_first = false;
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK || db->broken)
         return -1;
     if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)

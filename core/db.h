@@ -44,6 +44,17 @@ int db_begin(db_t *db);
 int db_commit(db_t *db);
 int db_rollback(db_t *db);
 
+/* Marks the open transaction as one that holds a lock every writer waits
+ * for (the audit chain's head, a number counter). Its COMMIT then releases
+ * the locks before the commit reaches the disk (synchronous_commit off),
+ * and waits for the disk afterwards, in the same round trip: the caller
+ * still learns of the commit only once it is durable, but the next writer
+ * need not wait for this one's disk write, and writers share flushes. A
+ * crash in between loses the transaction whole, and every later one with
+ * it (the WAL is written in order): nothing acknowledged, no gap in a
+ * counter. Others may read its rows in that moment. */
+void db_release_before_flush(db_t *db);
+
 /* true between db_begin and the end of the transaction. */
 bool db_in_transaction(db_t *db);
 
@@ -60,7 +71,9 @@ bool db_unavailable(const db_t *db);
 typedef void (*db_notify_fn)(void *arg, const char *channel, const char *payload);
 
 /* LISTEN on channel (a plain lower-case name) now and after every
- * reconnection; notifications go to fn. One channel per handle. */
+ * reconnection; its notifications go to fn. Up to DB_LISTENERS_MAX
+ * channels per handle, each with its own fn. */
+#define DB_LISTENERS_MAX 4
 void db_listen(db_t *db, const char *channel, db_notify_fn fn, void *arg);
 
 /* The underlying connection, for LISTEN/NOTIFY and COPY. */

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "log.h"
 #include "validate.h"
+#include "view_cache.h"
 
 #define MAX_RECIPIENTS 50
 #define MAX_INSTRUCTIONS 20
@@ -183,6 +184,18 @@ void inbox_list(request_t *req)
     }
     char limit_buf[8];
     snprintf(limit_buf, sizeof limit_buf, "%ld", limit);
+    /* Not under the test clock: the page shows what is overdue today. */
+    const char *key = clock_test_now() ? NULL
+                                       : arena_printf(req->arena, "list %s %ld %s", status ? status : "all", limit,
+                                                      cursor ? cursor : "");
+    if (key) {
+        const char *page = view_cache_get(req->arena, VIEW_INBOX, req->user->id, key);
+        if (page) {
+            reply_raw_json(req, 200, page);
+            return;
+        }
+    }
+    unsigned long generation = view_cache_generation();
     const char *params[] = {user_id_text(req),
                             clock_test_now(),
                             status ? status : "all",
@@ -209,16 +222,38 @@ void inbox_list(request_t *req)
     size_t i;
     json_t *item;
     json_array_foreach(items, i, item) json_object_del(item, "cursor");
-    reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "items", items, "counts", counts, "next_cursor", next));
+    json_t *answer = json_pack("{s:o, s:o, s:o}", "items", items, "counts", counts, "next_cursor", next);
+    char *page = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+    json_decref(answer);
+    if (!page) {
+        reply_error(req, 500, "internal", NULL, "internal error");
+        return;
+    }
+    if (key)
+        view_cache_put(VIEW_INBOX, req->user->id, key, page, generation);
+    reply_raw_json(req, 200, page);
+    free(page);
 }
 
 void inbox_counts(request_t *req)
 {
+    bool cacheable = !clock_test_now();
+    if (cacheable) {
+        const char *page = view_cache_get(req->arena, VIEW_INBOX, req->user->id, "counts");
+        if (page) {
+            reply_raw_json(req, 200, page);
+            return;
+        }
+    }
+    unsigned long generation = view_cache_generation();
     const char *params[] = {user_id_text(req), clock_test_now()};
     PGresult *res = req_sql(req, COUNTS_SQL, 2, params);
     if (!res)
         return;
-    reply_raw_json(req, 200, arena_printf(req->arena, "{\"counts\":%s}", db_get(res, 0, "counts")));
+    const char *page = arena_printf(req->arena, "{\"counts\":%s}", db_get(res, 0, "counts"));
+    if (cacheable)
+        view_cache_put(VIEW_INBOX, req->user->id, "counts", page, generation);
+    reply_raw_json(req, 200, page);
 }
 
 /* ------------------------------------------------------------------------

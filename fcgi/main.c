@@ -9,6 +9,7 @@
 #include "prefork.h"
 #include "server.h"
 #include "session_cache.h"
+#include "view_cache.h"
 
 static void usage(FILE *out)
 {
@@ -56,5 +57,6 @@ int main(int argc, char **argv)
         return 2;
     }
     session_cache_share();
+    view_cache_share();
     return prefork_run(&config);
 }

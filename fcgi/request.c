@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "config.h"
 #include "log.h"
+#include "view_cache.h"
 
 void app_config_load(app_config_t *c)
 {
@@ -20,6 +21,7 @@ void app_config_load(app_config_t *c)
     c->login_max_failures = config_long("ESURAT_LOGIN_MAX_FAILURES", 5, 1, 1000);
     c->login_lock_seconds = config_long("ESURAT_LOGIN_LOCK_SECONDS", 900, 1, 86400);
     c->session_cache_ms = config_long("ESURAT_SESSION_CACHE_MS", 1000, 0, 60000);
+    c->view_cache_ms = config_long("ESURAT_VIEW_CACHE_MS", 1000, 0, 60000);
     c->max_scan_bytes = config_long("ESURAT_MAX_SCAN_BYTES", 50L * 1024 * 1024, 1024, 1024L * 1024 * 1024);
     c->scan_dir = config_str("ESURAT_SCAN_DIR", "scans");
 }
@@ -175,17 +177,58 @@ bool req_begin(request_t *req)
     return false;
 }
 
+/* After a commit: a change that pages may show is forgotten by every
+ * worker before the caller hears of it (fcgi/view_cache.h). */
+static void committed(request_t *req)
+{
+    if (req->views_changed)
+        view_cache_changed();
+    req->views_changed = false;
+}
+
 bool req_commit(request_t *req)
 {
-    if (db_commit(req->db) == 0)
+    if (db_commit(req->db) == 0) {
+        committed(req);
         return true;
+    }
     reply_db_error(req);
     return false;
+}
+
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n,
+                                 const char *const *params)
+{
+    db_release_before_flush(req->db);
+    PGresult *res = db_query_commit(req->db, sql, n, params);
+    if (!res)
+        return NULL;
+    arena_on_reset(req->arena, pqclear_cleanup, res);
+    if (changes_views)
+        req->views_changed = true;
+    committed(req);
+    return res;
+}
+
+/* Whether an audited action changes what a cached page shows: not a
+ * sign-in or a reading, nor a new letter nobody was sent yet. */
+static bool changes_views(const char *action, json_t *detail)
+{
+    static const char *const unseen[] = {"auth.login", "auth.logout", "letter.view", "scan.view", "export.create",
+                                         NULL};
+    for (int i = 0; unseen[i]; i++)
+        if (strcmp(action, unseen[i]) == 0)
+            return false;
+    if (strcmp(action, "letter.register") == 0)
+        return json_object_get(detail, "to_position_id") != NULL;
+    return true;
 }
 
 static bool audit(request_t *req, const char *user_id, const char *action, const char *object_type,
                   const char *object_id, json_t *detail, bool commit)
 {
+    if (changes_views(action, detail))
+        req->views_changed = true;
     char *detail_text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
     json_decref(detail);
     if (!user_id && req->user)
@@ -193,8 +236,11 @@ static bool audit(request_t *req, const char *user_id, const char *action, const
     long id = commit ? audit_chain_append_commit(req->db, user_id, action, object_type, object_id, detail_text)
                      : audit_chain_append(req->db, user_id, action, object_type, object_id, detail_text);
     free(detail_text);
-    if (id > 0)
+    if (id > 0) {
+        if (commit)
+            committed(req);
         return true;
+    }
     reply_db_error(req);
     return false;
 }

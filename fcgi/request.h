@@ -31,6 +31,7 @@ typedef struct {
     long login_max_failures;
     long login_lock_seconds;
     long session_cache_ms; /* see session_cache.h */
+    long view_cache_ms;    /* see view_cache.h */
     long max_scan_bytes;   /* largest scan upload (413 beyond) */
     const char *scan_dir;  /* the scan store (ESURAT_SCAN_DIR) */
 } app_config_t;
@@ -63,7 +64,8 @@ struct request {
     user_t *user;              /* NULL unless signed in */
     const char *extra_headers; /* "Name: value\r\n" lines added to the reply */
     bool replied;
-    int status; /* of the reply, for the access log */
+    int status;         /* of the reply, for the access log */
+    bool views_changed; /* an audited change a cached page may show, not yet committed */
 };
 
 /* Reads the request from fcgx, routes it through table[0..n), checks the
@@ -103,6 +105,16 @@ bool req_commit(request_t *req);
  * NULL, and is consumed. Replies on failure and returns false. */
 bool req_audit(request_t *req, const char *user_id, const char *action, const char *object_type, const char *object_id,
                json_t *detail);
+
+/* Runs sql, a statement that appends to the audit chain itself (SQL's
+ * audit_append), as the transaction's last, with COMMIT in the same round
+ * trip: the chain's head is released before the disk flush (see
+ * db_release_before_flush), and, when changes_views, the pages workers
+ * remember are forgotten before the caller replies. The result (freed
+ * with the arena), or NULL without a reply: the caller answers, asking
+ * db_sqlstate() what failed, and rolls back. */
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n,
+                                 const char *const *params);
 
 /* req_audit and req_commit in one: the transaction's last step, its audit
  * row and COMMIT in one round trip. */

@@ -8,7 +8,9 @@
 #include "config.h"
 #include "log.h"
 #include "search.h"
+#include "textbuf.h"
 #include "validate.h"
+#include "view_cache.h"
 
 #define SEARCH_DEFAULT_LIMIT 20
 #define SEARCH_MAX_LIMIT 100
@@ -26,7 +28,7 @@ static const char GROUPS_SQL[] = "SELECT user_search_groups($1::bigint) AS group
  * an index a moment behind a change of rights still shows nothing the
  * caller may not see. By primary key (= ANY keeps the index scan in the
  * generic plan); the index's order is restored in C. */
-static const char LETTERS_SQL[] = "SELECT l.id, letter_json(l)::text AS letter FROM letters l "
+static const char LETTERS_SQL[] = "SELECT l.id, l.security, letter_json(l)::text AS letter FROM letters l "
                                   "WHERE l.id = ANY($1::bigint[]) "
                                   "AND letter_visible(l.id, l.security, l.unit_id, $2::bigint)";
 
@@ -135,6 +137,104 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+static bool confidential(const char *security)
+{
+    return strcmp(security, "rahasia") == 0 || strcmp(security, "sangat_rahasia") == 0;
+}
+
+/* The summary (letter_json text) of each hit's letter, NULL for a letter
+ * the caller may not see (any more): from the worker's memory, else from
+ * PostgreSQL, asked once for all the others. NULL after replying. */
+static const char **letter_summaries(request_t *req, const search_result_t *res, const char *user_id,
+                                     unsigned long generation)
+{
+    const char **out = arena_alloc(req->arena, (res->nhits + 1) * sizeof *out);
+    /* The others' ids as "{1,2,3}". */
+    char *ids = arena_alloc(req->arena, res->nhits * 21 + 3);
+    if (!out || !ids) {
+        reply_error(req, 503, "busy", NULL, "out of memory, try again");
+        return NULL;
+    }
+    size_t len = 0, missing = 0;
+    ids[len++] = '{';
+    for (size_t i = 0; i < res->nhits; i++) {
+        out[i] = view_cache_get(req->arena, VIEW_SUMMARY, res->hits[i].id, "");
+        if (!out[i])
+            len += (size_t)sprintf(ids + len, "%s%lld", missing++ ? "," : "", res->hits[i].id);
+    }
+    ids[len++] = '}';
+    ids[len] = '\0';
+    if (missing == 0)
+        return out;
+    const char *lp[] = {ids, user_id};
+    PGresult *letters = req_sql(req, LETTERS_SQL, 2, lp);
+    if (!letters)
+        return NULL;
+    for (int k = 0; k < PQntuples(letters); k++) {
+        long long id = strtoll(db_get(letters, k, "id"), NULL, 10);
+        const char *summary = db_get(letters, k, "letter");
+        if (!confidential(db_get(letters, k, "security")))
+            view_cache_put(VIEW_SUMMARY, id, "", summary, generation);
+        for (size_t i = 0; i < res->nhits; i++)
+            if (res->hits[i].id == id && !out[i])
+                out[i] = summary;
+    }
+    return out;
+}
+
+/* A JSON value's text appended to b; the value is freed. */
+static void append_json(textbuf_t *b, json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(value);
+    if (!text) {
+        b->oom = true;
+        return;
+    }
+    tb_puts(b, text);
+    free(text);
+}
+
+/* The answer, written as text around the summaries PostgreSQL (or the
+ * worker's memory) gave, which are not parsed again. */
+static void reply_results(request_t *req, const search_result_t *res, const char **summaries,
+                          const struct timespec *t0)
+{
+    textbuf_t b = TEXTBUF_INIT;
+    tb_printf(&b, "{\"total\":%lld,\"total_exact\":%s,\"items\":[", (long long)res->total,
+              res->total_exact ? "true" : "false");
+    bool first = true;
+    for (size_t i = 0; i < res->nhits; i++) {
+        const search_hit_t *hit = &res->hits[i];
+        if (!summaries[i])
+            continue; /* not visible any more */
+        tb_puts(&b, first ? "{\"letter\":" : ",{\"letter\":");
+        first = false;
+        tb_puts(&b, summaries[i]);
+        tb_puts(&b, ",\"score\":");
+        append_json(&b, json_real(hit->score));
+        tb_puts(&b, ",\"snippet\":");
+        append_json(&b, json_string(hit->snippet ? hit->snippet : ""));
+        if (hit->scan_id > 0)
+            tb_printf(&b, ",\"scan_id\":%lld,\"page\":%d", (long long)hit->scan_id, (int)hit->page);
+        tb_puts(&b, "}");
+    }
+    tb_puts(&b, "],\"facets\":{\"year\":");
+    append_json(&b, facets_json(res->years, res->nyears));
+    tb_puts(&b, ",\"classification\":");
+    append_json(&b, facets_json(res->classes, res->nclasses));
+    tb_printf(&b, "},\"facets_exact\":%s,\"suggestion\":", res->facets_exact ? "true" : "false");
+    append_json(&b, res->suggestion ? json_string(res->suggestion) : json_null());
+    tb_printf(&b, ",\"plain_words\":%s,\"took_ms\":", res->plain_words ? "true" : "false");
+    append_json(&b, json_real(ms_since(t0)));
+    tb_puts(&b, "}");
+    if (tb_oom(&b))
+        reply_error(req, 503, "busy", NULL, "out of memory, try again");
+    else
+        reply_raw_json(req, 200, b.data);
+    tb_free(&b);
+}
+
 void search_get(request_t *req)
 {
     struct timespec t0;
@@ -143,11 +243,16 @@ void search_get(request_t *req)
     if (!read_query(req, &q))
         return;
     const char *user_id = arena_printf(req->arena, "%lld", req->user->id);
-    const char *gp[] = {user_id};
-    PGresult *groups = req_sql(req, GROUPS_SQL, 1, gp);
-    if (!groups)
-        return;
-    q.groups = db_get(groups, 0, "groups");
+    unsigned long generation = view_cache_generation();
+    q.groups = view_cache_get(req->arena, VIEW_GROUPS, req->user->id, "");
+    if (!q.groups) {
+        const char *gp[] = {user_id};
+        PGresult *groups = req_sql(req, GROUPS_SQL, 1, gp);
+        if (!groups)
+            return;
+        q.groups = db_get(groups, 0, "groups");
+        view_cache_put(VIEW_GROUPS, req->user->id, "", q.groups, generation);
+    }
     search_reader_t *r = read_handle(req);
     if (!r)
         return;
@@ -166,59 +271,8 @@ void search_get(request_t *req)
         return;
     }
 
-    /* The letters of the hits as "{1,2,3}". */
-    char *ids = arena_alloc(req->arena, res->nhits * 21 + 3);
-    if (!ids) {
-        reply_error(req, 503, "busy", NULL, "out of memory, try again");
+    const char **summaries = letter_summaries(req, res, user_id, generation);
+    if (!summaries)
         return;
-    }
-    size_t len = 0;
-    ids[len++] = '{';
-    for (size_t i = 0; i < res->nhits; i++)
-        len += (size_t)sprintf(ids + len, "%s%lld", i ? "," : "", res->hits[i].id);
-    ids[len++] = '}';
-    ids[len] = '\0';
-    PGresult *letters = NULL;
-    int nletters = 0;
-    if (res->nhits) {
-        const char *lp[] = {ids, user_id};
-        letters = req_sql(req, LETTERS_SQL, 2, lp);
-        if (!letters)
-            return;
-        nletters = PQntuples(letters);
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < res->nhits; i++) {
-        const search_hit_t *hit = &res->hits[i];
-        int row = -1;
-        for (int k = 0; k < nletters && row < 0; k++)
-            if (strtoll(db_get(letters, k, "id"), NULL, 10) == hit->id)
-                row = k;
-        if (row < 0)
-            continue; /* not visible any more */
-        json_t *letter = json_loads(db_get(letters, row, "letter"), 0, NULL);
-        json_t *item = json_pack("{s:o, s:f, s:s}", "letter", letter ? letter : json_null(), "score", hit->score,
-                                 "snippet", hit->snippet);
-        if (item && hit->scan_id > 0) {
-            json_object_set_new(item, "scan_id", json_integer(hit->scan_id));
-            json_object_set_new(item, "page", json_integer(hit->page));
-        }
-        json_array_append_new(items, item);
-    }
-    json_t *body = json_pack(
-        "{s:I, s:b, s:o, s:{s:o, s:o}, s:b, s:o, s:b}", "total", (json_int_t)res->total, "total_exact",
-        res->total_exact, "items", items, "facets", "year", facets_json(res->years, res->nyears), "classification",
-        facets_json(res->classes, res->nclasses), "facets_exact", res->facets_exact, "suggestion",
-        res->suggestion ? json_string(res->suggestion) : json_null(), "plain_words", res->plain_words);
-    if (body)
-        json_object_set_new(body, "took_ms", json_real(ms_since(&t0)));
-    /* Scores and times with a few digits, not 17. */
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-    json_decref(body);
-    if (!text) {
-        reply_error(req, 503, "busy", NULL, "out of memory, try again");
-        return;
-    }
-    reply_raw_json(req, 200, text);
-    free(text);
+    reply_results(req, res, summaries, &t0);
 }

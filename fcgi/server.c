@@ -14,6 +14,7 @@
 #include "request.h"
 #include "routes.h"
 #include "session_cache.h"
+#include "view_cache.h"
 #include "search_api.h"
 
 int server_worker_main(int listen_fd, void *arg)
@@ -32,6 +33,7 @@ int server_worker_main(int listen_fd, void *arg)
     if (!arena || !db)
         return 1;
     session_cache_attach(db, config.session_cache_ms);
+    view_cache_attach(db, config.view_cache_ms);
 
     FCGX_Request request;
     FCGX_InitRequest(&request, listen_fd, 0);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +27,8 @@
 /* The session-level advisory lock that makes one indexer of all the
  * esurat-worker hosts the writer (an arbitrary constant: "esurIX"). */
 #define WRITER_LOCK_KEY "111533454928984"
+/* The indexer thread's nice value (see indexer_main). */
+#define INDEXER_NICE 10
 
 struct indexer {
     pthread_t thread;
@@ -161,6 +165,11 @@ static bool hold_writer_lock(db_t *db, int *locked_backend, bool *said_waiting)
 static void *indexer_main(void *arg)
 {
     indexer_t *ix = arg;
+    /* Background work: when the cores are busy, requests go first (a burst
+     * of registrations is indexed moments later, in bigger batches). On
+     * Linux a thread's nice value is its own. */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), INDEXER_NICE) != 0)
+        log_warn("index: cannot lower the indexer's priority: %s", strerror(errno));
     db_t *db = db_open(ix->database_url);
     if (!db) {
         log_error("index: out of memory");

@@ -173,9 +173,26 @@ static bool is_applied(const PGresult *applied, const char *name)
     return false;
 }
 
+/* Migrations applied before the audit log could record them. */
+struct unaudited {
+    const struct migration **m;
+    size_t n;
+};
+
+static int audit_applied(db_t *db, const struct migration *m)
+{
+    json_t *detail = cli_audit_object();
+    if (!detail || json_object_set_new(detail, "sha256", json_string(m->sha256)) != 0) {
+        json_decref(detail);
+        cli_error("out of memory");
+        return -1;
+    }
+    return cli_audit(db, "migration.apply", "migration", m->name, detail) != 0 ? -1 : 0;
+}
+
 /* Applies one file in its own transaction. 1 applied, 0 already applied
  * by a concurrent run, -1 failed (printed). */
-static int apply_one(db_t *db, const struct migration *m)
+static int apply_one(db_t *db, const struct migration *m, struct unaudited *pending)
 {
     int rc = -1;
     PGresult *r = NULL;
@@ -205,28 +222,32 @@ static int apply_one(db_t *db, const struct migration *m)
         cli_db_error(db, "could not record the migration");
         goto cleanup;
     }
-    /* From the migration that creates it on, the audit log records each
-     * migration. */
+    /* The audit log records each migration: from the one that creates
+     * audit_append (014) on, with those applied before it in this run. */
     PQclear(r);
-    r = db_query(db, "SELECT to_regclass('audit_log') IS NOT NULL AS has_audit", 0, NULL);
+    r = db_query(db, "SELECT to_regprocedure('audit_append(bigint,text,text,text,jsonb)') IS NOT NULL AS has_audit", 0,
+                 NULL);
     if (!r) {
         cli_db_error(db, "could not look for the audit log");
         goto cleanup;
     }
-    if (strcmp(db_get(r, 0, "has_audit"), "t") == 0) {
-        json_t *detail = cli_audit_object();
-        if (!detail || json_object_set_new(detail, "sha256", json_string(m->sha256)) != 0) {
-            json_decref(detail);
-            cli_error("out of memory");
-            goto cleanup;
-        }
-        if (cli_audit(db, "migration.apply", "migration", m->name, detail) != 0)
+    bool audited = strcmp(db_get(r, 0, "has_audit"), "t") == 0;
+    if (audited) {
+        /* Those applied before it first, in their order. */
+        for (size_t i = 0; i < pending->n; i++)
+            if (audit_applied(db, pending->m[i]) != 0)
+                goto cleanup;
+        if (audit_applied(db, m) != 0)
             goto cleanup;
     }
     if (db_commit(db) != 0) {
         cli_db_error(db, m->name);
         goto cleanup;
     }
+    if (audited)
+        pending->n = 0;
+    else
+        pending->m[pending->n++] = m;
     rc = 1;
 cleanup:
     PQclear(r);
@@ -262,19 +283,27 @@ int cmd_migrate(const struct cli_command *cmd, int argc, char **argv)
     if (check_applied(db, m, n, &applied) != CLI_OK)
         goto cleanup;
 
+    struct unaudited pending = {calloc(n, sizeof *pending.m), 0};
+    if (!pending.m) {
+        cli_error("out of memory");
+        goto cleanup;
+    }
     int count = 0;
     for (size_t i = 0; i < n; i++) {
         if (is_applied(applied, m[i].name))
             continue;
-        int done = apply_one(db, &m[i]);
-        if (done < 0)
+        int done = apply_one(db, &m[i], &pending);
+        if (done < 0) {
+            free(pending.m);
             goto cleanup;
+        }
         if (done > 0) {
             printf("applied %s\n", m[i].name);
             fflush(stdout);
             count++;
         }
     }
+    free(pending.m);
     if (count == 0)
         printf("nothing to apply\n");
     rc = CLI_OK;

@@ -1,6 +1,8 @@
 """The portal in Debian's Chromium (tests/browser, node --test with
-playwright-core) against a real stack: sign in through the login page and
-see the shell."""
+playwright-core) against a real stack: every *.test.mjs there (login, the
+registry, dispositions, search, archive, each role's main flow at desktop
+and phone sizes, script payloads). Screenshots go to
+build/test/test-output/browser (the role tests' to its screenshots/)."""
 
 import os
 import shutil
@@ -39,6 +41,8 @@ class BrowserTest(unittest.TestCase):
                 "ESURAT_TEST_PASSWORD": stack.password,
                 "ESURAT_TEST_NAME": name,
                 "ESURAT_TEST_OUTPUT": output,
+                # SQL for the tests that need it (tests/browser/portal.mjs sql()).
+                "ESURAT_DATA": stack.data,
             }
         )
         p = subprocess.run(
@@ -49,7 +53,7 @@ class BrowserTest(unittest.TestCase):
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            timeout=240,
+            timeout=540,
         )
         sys.stdout.write(p.stdout)
         self.assertEqual(p.returncode, 0, "node --test tests/browser/ failed (screenshots in %s)" % output)

@@ -1,10 +1,14 @@
 """What e-Surat keeps to answer faster must never answer wrong: the letter
-page kept in letter_docs (sql/009_letter_docs.sql) follows every change of
-what it shows, at once and under concurrent reads; each esurat-fcgi
-worker's memory of sessions (fcgi/session_cache.c) forgets a session the
-moment it ends or its user's rights change; and a transaction whose COMMIT
-travels with its last statement (one round trip) that fails at COMMIT
-leaves nothing behind."""
+page kept in letter_docs (sql/009_letter_docs.sql) and the pages each
+esurat-fcgi worker remembers (fcgi/view_cache.c: letter pages, inboxes)
+follow every change of what they show: a change made through the API at
+once, whichever worker answers next, and under concurrent reads; a change
+made elsewhere (SQL here, standing for another host, the OCR worker or the
+CLI) within moments, as PostgreSQL's notification arrives. Each worker's
+memory of sessions (fcgi/session_cache.c) forgets a session the moment it
+ends or its user's rights change; and a transaction whose COMMIT travels
+with its last statement (one round trip) that fails at COMMIT leaves
+nothing behind."""
 
 import os
 import sys
@@ -37,9 +41,10 @@ def eventually(probe, seconds=NOTIFIED_WITHIN):
 class CachesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # Sessions trusted for a minute: whatever ends one sooner is the
-        # notification from PostgreSQL or the shared counter, not the clock.
-        cls.stack = Stack(env={"ESURAT_SESSION_CACHE_MS": "60000"})
+        # Sessions and pages trusted for a minute: whatever ends one sooner
+        # is the notification from PostgreSQL or the shared counter, not the
+        # clock.
+        cls.stack = Stack(env={"ESURAT_SESSION_CACHE_MS": "60000", "ESURAT_VIEW_CACHE_MS": "60000"})
         cls.addClassCleanup(cls.stack.stop)
         rows = cls.stack.psql("SELECT title || '|' || id FROM positions")
         cls.positions = dict(line.split("|") for line in rows.splitlines())
@@ -72,6 +77,19 @@ class CachesTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         return r.json
 
+    def settled(self, session, letter_id, probe):
+        """After a change made outside the API: the page, once every
+        worker shows it (probe(page) true SPREAD times in a row), or the
+        last page seen when that does not happen in time."""
+        pages = []
+
+        def all_show():
+            pages[:] = [self.page(session, letter_id) for _ in range(SPREAD)]
+            return all(probe(p) for p in pages)
+
+        eventually(all_show)
+        return pages[-1]
+
     def cached(self, letter_id):
         return self.stack.psql("SELECT doc IS NOT NULL FROM letter_docs WHERE letter_id = %d" % letter_id) == "t"
 
@@ -97,8 +115,11 @@ class CachesTest(unittest.TestCase):
         scan_id = r.json["id"]
         page = self.page(umum, lid)
         self.assertEqual([s["id"] for s in page["scans"]], [scan_id])
+        for _ in range(SPREAD):  # every worker remembers the page
+            self.page(umum, lid)
         self.stack.psql("UPDATE ocr_jobs SET status = 'failed' WHERE scan_id = %d" % scan_id)
-        self.assertEqual(self.page(umum, lid)["scans"][0]["ocr_status"], "failed")
+        page = self.settled(umum, lid, lambda p: p["scans"][0]["ocr_status"] == "failed")
+        self.assertEqual(page["scans"][0]["ocr_status"], "failed")
 
         # A disposition written by another path (SQL here), and its instruction.
         walikota = self.positions["Walikota Pekanbaru"]
@@ -106,20 +127,22 @@ class CachesTest(unittest.TestCase):
             "INSERT INTO dispositions (letter_id, to_position_id, created_by)"
             " VALUES (%d, %s, (SELECT id FROM users WHERE username = 'umum')) RETURNING id" % (lid, walikota)
         ).splitlines()[0]
-        page = self.page(umum, lid)
+        page = self.settled(umum, lid, lambda p: int(did) in [d["id"] for d in p["dispositions"]])
         self.assertIn(int(did), [d["id"] for d in page["dispositions"]])
         code = self.stack.psql("SELECT code FROM instructions ORDER BY code LIMIT 1")
         self.stack.psql("INSERT INTO disposition_instructions (disposition_id, instruction_code) VALUES (%s, '%s')"
                         % (did, code))
-        self.assertIn(code, self.page(umum, lid)["dispositions"][-1]["instructions"])
+        page = self.settled(umum, lid, lambda p: code in p["dispositions"][-1]["instructions"])
+        self.assertIn(code, page["dispositions"][-1]["instructions"])
 
         # Names shown on every page: a user's and a position's.
         self.stack.psql("UPDATE users SET name = 'Rina Marlina, S.Sos., M.Si.' WHERE username = 'umum'")
-        page = self.page(umum, lid)
+        page = self.settled(umum, lid, lambda p: p["history"][0]["user"]["name"] == "Rina Marlina, S.Sos., M.Si.")
         self.assertEqual(page["history"][0]["user"]["name"], "Rina Marlina, S.Sos., M.Si.")
         self.stack.psql("UPDATE positions SET title = 'Wali Kota Pekanbaru' WHERE id = %s" % walikota)
         try:
-            page = self.page(umum, lid)
+            page = self.settled(
+                umum, lid, lambda p: "Wali Kota Pekanbaru" in [d["to_position"]["title"] for d in p["dispositions"]])
             self.assertIn("Wali Kota Pekanbaru", [d["to_position"]["title"] for d in page["dispositions"]])
         finally:
             self.stack.psql("UPDATE positions SET title = 'Walikota Pekanbaru' WHERE id = %s" % walikota)
@@ -164,6 +187,50 @@ class CachesTest(unittest.TestCase):
                 t.join()
         self.assertEqual(errors, [])
         self.assertEqual(len(self.page(umum, lid)["history"]), 26)
+
+    # ------------------------------------------------------------ inbox
+    def inbox_ids(self, session, query=""):
+        r = session.get("/api/inbox" + query)
+        self.assertEqual(r.status, 200, r)
+        return [item["letter"]["id"] for item in r.json["items"]], r.json["counts"]
+
+    def test_inbox_follows_every_change(self):
+        umum, walikota = self.login("umum"), self.login("walikota")
+        to_walikota = int(self.positions["Walikota Pekanbaru"])
+        for _ in range(SPREAD):  # every worker remembers the inbox
+            before, counts = self.inbox_ids(walikota)
+        # A letter routed to the Walikota: in the next inbox read, whichever
+        # worker answers.
+        lid = self.register(umum, to_position_id=to_walikota)["id"]
+        for _ in range(SPREAD):
+            ids, now = self.inbox_ids(walikota)
+            self.assertIn(lid, ids)
+            self.assertEqual(now["unread"], counts["unread"] + 1)
+            r = walikota.get("/api/inbox/counts")
+            self.assertEqual(r.json["counts"]["unread"], counts["unread"] + 1, r)
+        # Opened by the Walikota (GET of the disposition marks it read).
+        item = next(i for i in walikota.get("/api/inbox").json["items"] if i["letter"]["id"] == lid)
+        self.assertEqual(walikota.get("/api/dispositions/%d" % item["disposition"]["id"]).status, 200)
+        for _ in range(SPREAD):
+            ids, now = self.inbox_ids(walikota, "?status=unread")
+            self.assertNotIn(lid, ids)
+        # A correction of the letter shows in the inbox entry.
+        r = umum.patch("/api/letters/%d" % lid, json={"subject": "Undangan Rapat Pleno"})
+        self.assertEqual(r.status, 200, r)
+        for _ in range(SPREAD):
+            r = walikota.get("/api/inbox")
+            self.assertEqual(next(i for i in r.json["items"] if i["letter"]["id"] == lid)["letter"]["subject"],
+                             "Undangan Rapat Pleno")
+        # Changed in SQL (another host): every worker shows it within moments.
+        self.stack.psql("UPDATE dispositions SET status = 'done', done_at = now() WHERE letter_id = %d" % lid)
+
+        def gone_from_open():
+            return all(lid not in self.inbox_ids(walikota, "?status=open")[0] for _ in range(SPREAD))
+
+        self.assertTrue(eventually(gone_from_open), "a disposition completed in SQL leaves the open inbox")
+        # Someone else's inbox is never served from the Walikota's.
+        sekda = self.login("sekda")
+        self.assertNotIn(lid, self.inbox_ids(sekda)[0])
 
     # ------------------------------------------------------------ sessions
     def test_logout_ends_the_session_in_every_worker(self):

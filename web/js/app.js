@@ -11,7 +11,10 @@
 // Text from the API goes into the page as text only (see dom.js).
 
 import * as api from './api.js';
-import { h, append, clear, replace, setText, byId } from './dom.js';
+import { h, clear, messagePage, replace, setText, byId } from './dom.js';
+import { positionLabel, roleLabel } from './format.js';
+import { renderHome } from './pages/home.js';
+import { renderReceiptPage } from './pages/receipt.js';
 import { renderRegister } from './pages/register.js';
 import { renderLetters } from './pages/letters.js';
 import { renderLetter } from './pages/letter.js';
@@ -20,21 +23,12 @@ import { renderInbox } from './pages/inbox.js';
 import { renderDisposition } from './pages/disposition.js';
 import { renderSheet } from './pages/sheet.js';
 import { renderInstructions } from './pages/instructions.js';
-import { inboxBadge, startInboxPolling, stopInboxPolling } from './dispositions.js';
+import { inboxBadge, isHolder, startInboxPolling, stopInboxPolling } from './dispositions.js';
 import { renderExport } from './pages/export.js';
 import { renderRetention } from './pages/retention.js';
 import { renderSearch } from './pages/search.js';
 
 const APP_NAME = 'e-Surat';
-
-/** Role codes of the API → labels shown to the user. */
-export const ROLE_LABELS = {
-  admin: 'Administrator',
-  front_desk: 'Bagian Umum',
-  official: 'Pejabat',
-  archivist: 'Arsiparis',
-  records: 'Unit Kearsipan',
-};
 
 const LOGIN_MESSAGES = {
   invalid: 'Nama pengguna atau kata sandi salah.',
@@ -62,9 +56,13 @@ export const routes = [
   { path: '/surat/baru', title: 'Registrasi Surat', nav: 'Registrasi Surat', roles: ['front_desk'], render: renderRegister },
   { path: '/surat', title: 'Daftar Surat', nav: 'Daftar Surat', render: renderLetters },
   { path: '/surat/:id', title: 'Surat', render: renderLetter },
+  { path: '/surat/:id/tanda-terima', title: 'Tanda Terima', roles: ['front_desk', 'admin'], render: renderReceiptPage },
   { path: '/kotak-masuk', title: 'Kotak Masuk', nav: 'Kotak Masuk', holder: true, render: renderInbox },
   { path: '/disposisi/:id', title: 'Disposisi', render: renderDisposition },
   { path: '/lembar/:id', title: 'Lembar Disposisi', render: renderSheet },
+  // The administration's start page: a placeholder until the admin pages
+  // (web/js/pages/admin*.js) take this route.
+  { path: '/admin', title: 'Administrasi', nav: 'Administrasi', roles: ['admin'], render: renderAdminPlaceholder },
   { path: '/admin/instruksi', title: 'Instruksi Disposisi', nav: 'Instruksi Disposisi', roles: ['admin'], render: renderInstructions },
   { path: '/arsip/ekspor', title: 'Ekspor Arsip', nav: 'Ekspor Arsip', roles: ['archivist', 'records', 'admin'], render: renderExport },
   { path: '/arsip/retensi', title: 'Retensi Arsip', nav: 'Retensi Arsip', roles: ['records', 'admin'], render: renderRetention },
@@ -134,11 +132,6 @@ export function navigate(path) {
   else window.location.hash = target;
 }
 
-/** Whether the user receives dispositions: holds a position, or is an official. */
-function isHolder(user) {
-  return Boolean(user) && (user.positions.length > 0 || user.roles.includes('official'));
-}
-
 function allowed(route, user) {
   if (!user) return Boolean(route.public);
   if (route.holder && !isHolder(user)) return false;
@@ -173,17 +166,6 @@ function normalizeUser(raw) {
   };
 }
 
-function roleLabel(code) {
-  return Object.prototype.hasOwnProperty.call(ROLE_LABELS, code) ? ROLE_LABELS[code] : code;
-}
-
-function positionLabel(position) {
-  const title = position.title ? String(position.title) : '';
-  const unit = position.unit && position.unit.name ? String(position.unit.name) : '';
-  if (title && unit && !title.includes(unit)) return `${title} — ${unit}`;
-  return title || unit;
-}
-
 // ---- views ----------------------------------------------------------------
 
 function showOnly(id) {
@@ -202,7 +184,7 @@ function setLoginNotice(text) {
  * Show the login page. The hash route is left as it is, so after logging in
  * the user returns to the page they were on.
  */
-function showLogin({ error = '', notice = '' } = {}) {
+function showLogin({ error = '', notice = '', username = '' } = {}) {
   if (renderController) renderController.abort();
   renderController = null;
   currentUser = null;
@@ -217,12 +199,16 @@ function showLogin({ error = '', notice = '' } = {}) {
   clear(byId('public-page'));
   byId('logout').disabled = false;
 
+  setMenu(false);
+
   setLoginError(error);
   setLoginNotice(notice);
   byId('password').value = '';
+  // After an expired session the user name is kept: only the password is asked.
+  if (username) byId('username').value = username;
   document.title = `Masuk — ${APP_NAME}`;
   showOnly('login');
-  byId('username').focus();
+  byId(username ? 'password' : 'username').focus();
 }
 
 function enterShell(rawUser) {
@@ -262,6 +248,27 @@ function buildNav() {
   );
 }
 
+/** Opens or closes the menu (on a phone it folds away behind "Menu"). */
+function setMenu(open) {
+  byId('shell').classList.toggle('nav-open', open);
+  byId('nav-toggle').setAttribute('aria-expanded', open ? 'true' : 'false');
+}
+
+function onMenuToggle() {
+  const open = byId('nav-toggle').getAttribute('aria-expanded') !== 'true';
+  setMenu(open);
+  if (open) {
+    const link = byId('nav-list').querySelector('a[aria-current="page"]') || byId('nav-list').querySelector('a');
+    if (link) link.focus();
+  }
+}
+
+function onMenuKey(event) {
+  if (event.key !== 'Escape' || byId('nav-toggle').getAttribute('aria-expanded') !== 'true') return;
+  setMenu(false);
+  byId('nav-toggle').focus();
+}
+
 function markNav(route) {
   for (const link of byId('nav-list').querySelectorAll('a')) {
     if (route && link.dataset.path === route.path) link.setAttribute('aria-current', 'page');
@@ -272,10 +279,6 @@ function markNav(route) {
 /** Show a message above the page (role="alert"). Empty text hides it. */
 export function showNotice(text) {
   setText(byId('notice'), text);
-}
-
-function messagePage(view, title, text) {
-  append(view, h('h1', { class: 'page-title', tabindex: '-1' }, title), h('p', {}, text));
 }
 
 async function renderRoute({ focus = false } = {}) {
@@ -297,6 +300,7 @@ async function renderRoute({ focus = false } = {}) {
   replace(page, view);
   if (currentUser) {
     showNotice('');
+    setMenu(false);
     markNav(match && match.route);
   } else {
     setText(byId('public-notice'), '');
@@ -306,10 +310,10 @@ async function renderRoute({ focus = false } = {}) {
   try {
     if (!match) {
       document.title = `Halaman tidak ditemukan — ${APP_NAME}`;
-      messagePage(view, 'Halaman tidak ditemukan', 'Alamat yang Anda buka tidak ada. Pilih halaman dari menu.');
+      messagePage(view, 'Halaman tidak ditemukan', 'Alamat yang Anda buka tidak ada. Pilih halaman dari menu.', ['#/', 'Ke beranda']);
     } else if (!allowed(match.route, currentUser)) {
       document.title = `Tidak berwenang — ${APP_NAME}`;
-      messagePage(view, 'Tidak berwenang', 'Anda tidak berwenang membuka halaman ini.');
+      messagePage(view, 'Tidak berwenang', 'Anda tidak berwenang membuka halaman ini.', ['#/', 'Ke beranda']);
     } else {
       document.title = `${match.route.title} — ${APP_NAME}`;
       await match.route.render(view, {
@@ -337,43 +341,8 @@ async function renderRoute({ focus = false } = {}) {
 
 // ---- pages ----------------------------------------------------------------
 
-function formatToday() {
-  try {
-    return new Intl.DateTimeFormat('id-ID', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date());
-  } catch {
-    return new Date().toISOString().slice(0, 10);
-  }
-}
-
-function renderHome(view, { user }) {
-  const rows = [
-    ['Nama', user.name],
-    ['Nama pengguna', user.username],
-  ];
-  if (user.nip) rows.push(['NIP', user.nip]);
-  rows.push(['Peran', user.roles.length ? user.roles.map(roleLabel).join(', ') : '—']);
-
-  const positions = user.positions.length
-    ? h('ul', { class: 'plain-list' }, user.positions.map((p) => h('li', {}, positionLabel(p))))
-    : 'Tidak memegang jabatan.';
-
-  append(
-    view,
-    h('h1', { class: 'page-title', id: 'welcome', tabindex: '-1' }, `Selamat datang, ${user.name}`),
-    h('p', { class: 'page-lead' }, formatToday()),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'account-title' },
-      h('h2', { id: 'account-title', class: 'card-title' }, 'Akun Anda'),
-      h(
-        'dl',
-        { class: 'details' },
-        rows.map(([k, v]) => h('div', { class: 'details-row' }, h('dt', {}, k), h('dd', {}, v))),
-        h('div', { class: 'details-row' }, h('dt', {}, 'Jabatan'), h('dd', {}, positions)),
-      ),
-    ),
-    h('p', { class: 'hint' }, 'Gunakan menu untuk membuka halaman kerja Anda.'),
-  );
+function renderAdminPlaceholder(view) {
+  messagePage(view, 'Administrasi', 'Halaman administrasi (pengguna, unit, jabatan, klasifikasi, templat nomor) sedang disiapkan.', ['#/admin/instruksi', 'Instruksi disposisi']);
 }
 
 // ---- events ---------------------------------------------------------------
@@ -456,8 +425,13 @@ async function boot() {
   byId('logout').addEventListener('click', onLogout);
   document.querySelector('.skip-link').addEventListener('click', onSkipLink);
   window.addEventListener('hashchange', () => renderRoute({ focus: true }));
+  byId('nav-toggle').addEventListener('click', onMenuToggle);
+  byId('nav').addEventListener('keydown', onMenuKey);
+  // A session that ended during work (idle, expired, ended elsewhere): the
+  // login page, with the hash route left as it is, so that after the new
+  // login renderRoute() shows the page the user was on.
   api.onUnauthorized(() => {
-    if (currentUser) showLogin({ notice: LOGIN_MESSAGES.expired });
+    if (currentUser) showLogin({ notice: LOGIN_MESSAGES.expired, username: currentUser.username });
   });
 
   let user = null;

@@ -1,5 +1,6 @@
 // Dispositions in the portal: instruction labels, the disposition tree (on
 // the letter page and the disposition page), the positions below one's own,
+// the recipient's forms (dispose, complete) and the front desk's routing,
 // and the inbox badge that follows the counts without a reload.
 //
 // The badge asks GET /api/inbox/counts every 15 seconds (one indexed query),
@@ -10,7 +11,8 @@
 
 import * as api from './api.js';
 import { h, setText } from './dom.js';
-import { formatDate, formatDateTime, text } from './format.js';
+import { field, setFieldError } from './forms.js';
+import { SECURITY_LABELS, agendaLabel, formatDate, formatDateTime, label, text, todayIso } from './format.js';
 
 export const POLL_MS = 15_000;
 
@@ -50,6 +52,11 @@ export function instructionLabels(list) {
 }
 
 // ---- positions ------------------------------------------------------------
+
+/** Whether the user receives dispositions: holds a position, or is an official. */
+export function isHolder(user) {
+  return Boolean(user) && (user.positions.length > 0 || user.roles.includes('official'));
+}
 
 /** Who sent a routing (a disposition without from_position): the registry
  * of the letter's unit. */
@@ -182,6 +189,83 @@ export function renderTree(nodes, { instructions = [], user = null, letter = nul
   return h('ul', { class: 'dtree dtree-root' }, list.map((n) => treeNode(n, ctx)));
 }
 
+// ---- the inbox ----------------------------------------------------------------
+
+/** One disposition of the inbox ({ disposition, letter } of GET /api/inbox). */
+export function inboxItem(item, labels) {
+  const d = item.disposition || {};
+  const letter = item.letter || {};
+  const status = text(d.status);
+  const instructions = Array.isArray(d.instructions) ? d.instructions.map((c) => labels.get(c) || text(c)) : [];
+  const from = d.from_position ? positionTitle(d.from_position) : registryLabel(letter);
+  return h(
+    'li',
+    { class: ['inbox-item', `inbox-${status}`, d.overdue === true && 'inbox-overdue'], dataset: { dispositionId: text(d.id) } },
+    h(
+      'p',
+      { class: 'inbox-head' },
+      h('a', { class: 'inbox-link', href: `#/disposisi/${encodeURIComponent(text(d.id))}` }, text(letter.subject) || 'Surat'),
+      ' ',
+      h('span', { class: ['status', `dstatus-${status}`] }, DISPOSITION_STATUS[status] || status),
+      d.overdue === true ? h('span', { class: 'badge badge-overdue' }, 'Lewat batas waktu') : null,
+      letter.security && letter.security !== 'biasa'
+        ? h('span', { class: ['badge', `badge-${text(letter.security)}`] }, label(SECURITY_LABELS, letter.security))
+        : null,
+    ),
+    h(
+      'p',
+      { class: 'inbox-meta' },
+      [
+        `dari ${from}`,
+        `kepada ${positionTitle(d.to_position)}`,
+        text(letter.sender) ? `pengirim ${text(letter.sender)}` : '',
+        agendaLabel(letter) ? `agenda ${agendaLabel(letter)}` : '',
+        formatDateTime(d.created_at),
+      ].filter(Boolean).join(' · '),
+    ),
+    instructions.length ? h('p', { class: 'inbox-instructions' }, instructions.join('; ')) : null,
+    d.deadline ? h('p', { class: 'inbox-deadline' }, `Batas waktu ${formatDate(d.deadline)}`) : null,
+  );
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Days from today (Jakarta) to a YYYY-MM-DD deadline (negative: past). */
+export function daysUntil(deadline, today = todayIso()) {
+  const d = Date.parse(`${deadline}T00:00:00Z`);
+  const t = Date.parse(`${today}T00:00:00Z`);
+  return Number.isNaN(d) || Number.isNaN(t) ? null : Math.round((d - t) / DAY_MS);
+}
+
+/**
+ * The inbox items in the order asked: 'baru' keeps the API's (unread first,
+ * newest first); 'batas' puts the open ones by deadline, overdue first and
+ * those without a deadline after them, then the done ones.
+ */
+export function sortInbox(items, order) {
+  if (order !== 'batas') return items;
+  const rank = (i) => {
+    const d = i.disposition || {};
+    if (d.status === 'done') return [2, 0];
+    if (!d.deadline) return [1, 0];
+    return [0, daysUntil(d.deadline) ?? 0];
+  };
+  return items
+    .map((item, index) => ({ item, index, r: rank(item) }))
+    .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || a.index - b.index)
+    .map((x) => x.item);
+}
+
+/** Open dispositions whose deadline is today or within the next `days` days. */
+export function dueSoon(items, days = 3) {
+  return items.filter((i) => {
+    const d = i.disposition || {};
+    if (d.status === 'done' || d.overdue === true || !d.deadline) return false;
+    const n = daysUntil(d.deadline);
+    return n !== null && n >= 0 && n <= days;
+  });
+}
+
 // ---- the inbox badge -------------------------------------------------------
 
 let pollTimer = null;
@@ -261,4 +345,275 @@ export function stopInboxPolling() {
   badge = null;
   document.removeEventListener('visibilitychange', onVisible);
   forgetInstructions();
+}
+
+// ---- the forms of the recipient: dispose further, complete -------------------
+
+/** What went wrong, in Indonesian, from an API error of these forms. */
+export function dispositionErrorText(err) {
+  if (!(err instanceof api.ApiError)) return 'Terjadi kesalahan. Coba lagi.';
+  if (err.field === 'to') {
+    if (err.status === 409) return 'Jabatan ini sudah menerima disposisi surat ini dan belum selesai.';
+    if (err.status === 403) return 'Disposisi hanya dapat diteruskan ke jabatan di bawah jabatan Anda.';
+    return 'Pilih sedikitnya satu jabatan tujuan.';
+  }
+  if (err.field === 'instructions') return 'Instruksi tidak dikenal.';
+  if (err.field === 'deadline') return 'Batas waktu tidak boleh sebelum hari ini.';
+  if (err.field === 'note') return 'Catatan terlalu panjang atau memuat karakter yang tidak diizinkan.';
+  if (err.field === 'report') return 'Isi laporan tindak lanjut.';
+  if (err.status === 409) {
+    if (/still open/.test(err.message)) return 'Disposisi yang Anda teruskan belum selesai semuanya. Selesaikan setelah semua laporan masuk.';
+    if (/already complete|is complete/.test(err.message)) return 'Disposisi ini sudah selesai.';
+    return api.errorMessage(err);
+  }
+  if (err.status === 403) return 'Hanya pemegang jabatan penerima (atau Plt/Plh-nya) yang dapat menindaklanjuti disposisi ini.';
+  if (err.status === 404) return 'Disposisi atau surat tidak ditemukan.';
+  return api.errorMessage(err);
+}
+
+/**
+ * The form that disposes the letter to positions below the recipient's of
+ * disposition d (here and on the letter page). prefix goes before every id
+ * (a page with the forms of two dispositions).
+ */
+export function disposeForm(d, { positions, instructions, signal, onDone, prefix = '', title = '' }) {
+  const below = positionsBelow(positions, d.to_position && d.to_position.id);
+  const targets = below.map(({ position, depth }) => {
+    const id = `${prefix}to-${text(position.id)}`;
+    const holder = position.holder && position.holder.name ? text(position.holder.name) : 'kosong';
+    const box = h('input', { type: 'checkbox', id, name: 'to', value: text(position.id) });
+    return {
+      box,
+      element: h(
+        'li',
+        { class: ['check', `check-depth-${Math.min(depth, 4)}`] },
+        box,
+        h('label', { for: id }, `${positionTitle(position)} (${holder})`),
+      ),
+    };
+  });
+  const toError = h('p', { class: 'field-error', id: `${prefix}to-error` });
+  const toSet = h(
+    'fieldset',
+    { class: 'field', 'aria-describedby': `${prefix}to-error` },
+    h('legend', {}, 'Diteruskan kepada'),
+    targets.length ? h('ul', { class: 'check-list plain-list' }, targets.map((t) => t.element)) : h('p', { class: 'hint' }, 'Tidak ada jabatan di bawah jabatan ini.'),
+    toError,
+  );
+
+  const active = instructions.filter((i) => i.active !== false);
+  const boxes = active.map((i) => {
+    const id = `${prefix}instr-${i.code}`;
+    const box = h('input', { type: 'checkbox', id, name: 'instructions', value: i.code });
+    return { box, element: h('li', { class: 'check' }, box, h('label', { for: id }, text(i.label))) };
+  });
+  const instrError = h('p', { class: 'field-error', id: `${prefix}instructions-error` });
+  const instrSet = h(
+    'fieldset',
+    { class: 'field', 'aria-describedby': `${prefix}instructions-error` },
+    h('legend', {}, 'Instruksi'),
+    h('ul', { class: 'check-list check-columns plain-list' }, boxes.map((b) => b.element)),
+    instrError,
+  );
+
+  const note = field({ id: `${prefix}dispose-note`, name: 'note', label: 'Catatan', type: 'textarea', attrs: { maxlength: '2000' } });
+  const deadline = field({
+    id: `${prefix}dispose-deadline`, name: 'deadline', label: 'Batas waktu', type: 'date', attrs: { min: todayIso() },
+    hint: 'Kosongkan bila tidak ada batas waktu.',
+  });
+  const formError = h('div', { class: 'alert', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: `${prefix}dispose-submit` }, 'Kirim disposisi');
+  const form = h(
+    'form',
+    { class: 'card form-card', id: `${prefix}dispose-form`, novalidate: true, 'aria-labelledby': `${prefix}dispose-title` },
+    h('h2', { class: 'card-title', id: `${prefix}dispose-title` }, title || 'Disposisikan'),
+    formError,
+    toSet,
+    instrSet,
+    note.element,
+    deadline.element,
+    h('div', { class: 'form-actions' }, submit),
+  );
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (form.getAttribute('aria-busy') === 'true') return;
+    setText(formError, '');
+    setText(toError, '');
+    setText(instrError, '');
+    setFieldError(note, '');
+    setFieldError(deadline, '');
+    const to = targets.filter((t) => t.box.checked).map((t) => Number(t.box.value));
+    if (!to.length) {
+      setText(toError, 'Pilih sedikitnya satu jabatan tujuan.');
+      (targets[0] ? targets[0].box : submit).focus();
+      return;
+    }
+    const body = { to, instructions: boxes.filter((b) => b.box.checked).map((b) => b.box.value), parent_id: d.id };
+    if (note.control.value.trim()) body.note = note.control.value.trim();
+    if (deadline.control.value) body.deadline = deadline.control.value;
+    form.setAttribute('aria-busy', 'true');
+    submit.disabled = true;
+    try {
+      const result = await api.post(`/api/letters/${encodeURIComponent(d.letter_id)}/dispositions`, body, { signal });
+      refreshInboxCounts();
+      onDone(`Disposisi terkirim kepada ${(result.items || []).map((i) => positionTitle(i.to_position)).join(', ')}.`);
+    } catch (err) {
+      if (err && err.name === 'AbortError') return;
+      if (err instanceof api.ApiError && err.status === 401) return;
+      const msg = dispositionErrorText(err);
+      if (err.field === 'to') setText(toError, msg);
+      else if (err.field === 'instructions') setText(instrError, msg);
+      else if (err.field === 'note') setFieldError(note, msg);
+      else if (err.field === 'deadline') setFieldError(deadline, msg);
+      else setText(formError, msg);
+    } finally {
+      form.removeAttribute('aria-busy');
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** The form that completes the disposition with a report (prefix as above). */
+export function completeForm(d, { signal, onDone, prefix = '', title = '' }) {
+  const report = field({
+    id: `${prefix}report`, name: 'report', label: 'Laporan tindak lanjut', type: 'textarea', required: true,
+    attrs: { maxlength: '5000' },
+  });
+  const formError = h('div', { class: 'alert', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: `${prefix}complete-submit` }, 'Selesaikan');
+  const form = h(
+    'form',
+    { class: 'card form-card', id: `${prefix}complete-form`, novalidate: true, 'aria-labelledby': `${prefix}complete-title` },
+    h('h2', { class: 'card-title', id: `${prefix}complete-title` }, title || 'Selesaikan disposisi'),
+    formError,
+    report.element,
+    h('div', { class: 'form-actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (form.getAttribute('aria-busy') === 'true') return;
+    setText(formError, '');
+    setFieldError(report, '');
+    const value = report.control.value.trim();
+    if (!value) {
+      setFieldError(report, 'Wajib diisi.');
+      report.control.focus();
+      return;
+    }
+    form.setAttribute('aria-busy', 'true');
+    submit.disabled = true;
+    try {
+      const done = await api.post(`/api/dispositions/${encodeURIComponent(d.id)}/complete`, { report: value }, { signal });
+      refreshInboxCounts();
+      const finished = done && done.letter && done.letter.status === 'selesai';
+      onDone(finished ? 'Disposisi selesai. Semua cabang disposisi surat ini telah selesai.' : 'Disposisi selesai.');
+    } catch (err) {
+      if (err && err.name === 'AbortError') return;
+      if (err instanceof api.ApiError && err.status === 401) return;
+      if (err.field === 'report') setFieldError(report, dispositionErrorText(err));
+      else setText(formError, dispositionErrorText(err));
+    } finally {
+      form.removeAttribute('aria-busy');
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+// ---- routing by the front desk -----------------------------------------------
+
+/**
+ * The front desk's routing of a letter nobody received yet to one of the
+ * leaders (entries: the entry points of GET /api/positions; the first is
+ * chosen, so that one click routes). On the letter page (compact false,
+ * ids route-form/route-to) and in each row of the start page's list
+ * (compact: the label only for screen readers, ids from the letter's id).
+ * onDone(answer, position) after the API took it.
+ */
+export function routeForm(letter, { entries, signal, onDone, compact = false }) {
+  const id = compact ? `route-${text(letter.id)}` : 'route';
+  const select = h(
+    'select',
+    { id: `${id}-to`, name: 'to', 'aria-describedby': `${id}-error` },
+    entries.map((p) => h('option', { value: text(p.id) }, `${text(p.title)}${!compact && p.holder && p.holder.name ? ` (${text(p.holder.name)})` : ''}`)),
+  );
+  const error = h('p', { class: 'field-error', role: 'alert', id: `${id}-error` });
+  const button = h('button', { type: 'submit', class: ['btn', compact ? 'btn-small btn-secondary' : 'btn-primary'] }, 'Teruskan');
+  const labelText = compact ? `Teruskan surat ${text(letter.subject)} kepada` : 'Teruskan kepada pimpinan';
+  const form = h(
+    'form',
+    { class: ['route-form', compact && 'route-form-compact'], id: `${id}-form`, novalidate: true },
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: `${id}-to`, class: compact ? 'visually-hidden' : null }, labelText),
+      compact ? h('div', { class: 'input-row' }, select, button) : select,
+    ),
+    error,
+    compact ? null : h('div', { class: 'form-actions' }, button),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (button.disabled) return;
+    setText(error, '');
+    button.disabled = true;
+    try {
+      const answer = await api.post(`/api/letters/${encodeURIComponent(letter.id)}/dispositions`, { to: [Number(select.value)] }, { signal });
+      refreshInboxCounts();
+      onDone(answer, entries.find((p) => String(p.id) === select.value));
+    } catch (err) {
+      if (err && err.name === 'AbortError') return;
+      if (err instanceof api.ApiError && err.status === 401) return;
+      setText(error, err instanceof api.ApiError && err.status === 409 ? 'Surat ini sudah diteruskan.' : api.errorMessage(err));
+      select.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
+/**
+ * The open dispositions of the letter addressed to a position the user
+ * holds, from the letter's tree: [{ node, canComplete }]. canComplete: every
+ * disposition forwarded from it is done (the API decides in the end).
+ */
+export function myOpenDispositions(tree, user) {
+  const mine = new Set((user && user.positions ? user.positions : []).map((p) => String(p.id)));
+  const out = [];
+  const walk = (nodes) => {
+    for (const n of Array.isArray(nodes) ? nodes : []) {
+      if (!n || typeof n !== 'object') continue;
+      const kids = Array.isArray(n.children) ? n.children : [];
+      if (n.status !== 'done' && n.to_position && mine.has(String(n.to_position.id))) {
+        out.push({ node: n, canComplete: kids.every((k) => k && k.status === 'done') });
+      }
+      walk(kids);
+    }
+  };
+  walk(tree);
+  return out;
+}
+
+/**
+ * The inbox counts as tiles linking to the inbox: unread, open, overdue
+ * (the API's counts over every open disposition) and, when known, those
+ * due within three days (of the items loaded).
+ */
+export function countTiles(counts, soon = null) {
+  const tile = (n, name, href, cls) => h(
+    'li',
+    { class: ['count-tile', cls, Number(n) > 0 && 'count-tile-some'] },
+    h('a', { href }, h('span', { class: 'count-number' }, String(Number(n) || 0)), h('span', { class: 'count-label' }, name)),
+  );
+  return h(
+    'ul',
+    { class: 'count-tiles plain-list', 'aria-label': 'Ringkasan kotak masuk' },
+    tile(counts.unread, 'belum dibaca', '#/kotak-masuk?status=unread', 'count-unread'),
+    tile(counts.open, 'belum selesai', '#/kotak-masuk?status=open', 'count-open'),
+    tile(counts.overdue, 'lewat batas waktu', '#/kotak-masuk?status=open&urut=batas', 'count-overdue'),
+    soon === null ? null : tile(soon, 'jatuh tempo ≤ 3 hari', '#/kotak-masuk?status=open&urut=batas', 'count-soon'),
+  );
 }

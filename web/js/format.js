@@ -127,3 +127,25 @@ export function text(value) {
   if (typeof value === 'object') return '';
   return String(value);
 }
+
+/** Role codes of the API → the labels shown to the user. */
+export const ROLE_LABELS = {
+  admin: 'Administrator',
+  front_desk: 'Bagian Umum',
+  official: 'Pejabat',
+  archivist: 'Arsiparis',
+  records: 'Unit Kearsipan',
+};
+
+/** The label of a role code (the code itself when unknown). */
+export function roleLabel(code) {
+  return label(ROLE_LABELS, code);
+}
+
+/** "Walikota Pekanbaru — Pemerintah Kota Pekanbaru" (a position and its unit). */
+export function positionLabel(position) {
+  const title = position && position.title ? String(position.title) : '';
+  const unit = position && position.unit && position.unit.name ? String(position.unit.name) : '';
+  if (title && unit && !title.includes(unit)) return `${title} — ${unit}`;
+  return title || unit;
+}

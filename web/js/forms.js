@@ -40,3 +40,41 @@ export function setFieldError(f, text) {
   if (text) f.control.setAttribute('aria-invalid', 'true');
   else f.control.removeAttribute('aria-invalid');
 }
+
+/** The filters of the registry and the archive search, by name. */
+const FILTER_SPECS = {
+  number: { label: 'Nomor surat', hint: 'Utuh atau sebagian, mis. 123/Disdik', attrs: { type: 'search', autocomplete: 'off', spellcheck: 'false' } },
+  sender: { label: 'Pengirim', attrs: { type: 'search', autocomplete: 'off' } },
+  classification: { label: 'Klasifikasi', hint: 'Awalan kode, mis. 005', attrs: { autocomplete: 'off', spellcheck: 'false' } },
+  from: { label: 'Dari tanggal', type: 'date' },
+  to: { label: 'Sampai tanggal', type: 'date' },
+  direction: { label: 'Arah', type: 'select', options: [['', 'Semua'], ['in', 'Surat masuk'], ['out', 'Surat keluar']] },
+};
+
+/**
+ * Filter fields that live in the hash query (#/surat?number=…): one field()
+ * per name, with the value of the query. specs adds or overrides a name's
+ * spec ({ label, type, options, hint, attrs }).
+ *   const f = filterFields('f', ['number', 'from'], query);
+ *   f.number.control.value …; filterParams(f) → URLSearchParams
+ */
+export function filterFields(prefix, names, query, specs = {}) {
+  const out = {};
+  for (const name of names) {
+    const spec = { ...FILTER_SPECS[name], ...specs[name] };
+    out[name] = field({ id: `${prefix}-${name}`, name, ...spec });
+    out[name].control.value = (query && query.get(name)) || '';
+  }
+  return out;
+}
+
+/** The non-empty values of filter fields, as URL parameters. */
+export function filterParams(fields, extra = {}) {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(extra)) if (v) params.set(k, v);
+  for (const [name, f] of Object.entries(fields)) {
+    const v = f.control.value.trim();
+    if (v) params.set(name, v);
+  }
+  return params;
+}

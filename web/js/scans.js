@@ -1,9 +1,10 @@
 // Scans: the accepted file types, a drop zone with a file button, a list of
-// chosen files with per-file upload progress, and the upload itself.
+// chosen files with per-file upload progress, and the upload itself; on the
+// letter page, each scan's viewer and its live OCR status.
 
 import * as api from './api.js';
-import { h, append, replace, setText } from './dom.js';
-import { formatBytes } from './format.js';
+import { h, append, replace, setText, sleep } from './dom.js';
+import { OCR_LABELS, formatBytes, label, text } from './format.js';
 
 /** The types the API takes (POST /api/letters/{id}/scans). */
 export const SCAN_TYPES = {
@@ -284,4 +285,147 @@ export function scanPicker({ id = `scan-${++uid}`, label = 'Pindaian surat', sig
     setError: (text) => setText(message, text),
     append: (...nodes) => append(element, ...nodes),
   };
+}
+
+// ---- a letter's scans: viewer and live OCR status ----------------------------
+
+/** Where the browser gets a scan's bytes (the API checks the right to see it). */
+export function scanFileUrl(scan) {
+  return `/api/scans/${encodeURIComponent(scan.id)}/file`;
+}
+
+/**
+ * The viewer of one scan: an image inline, a PDF in the browser's own
+ * viewer (an iframe; nginx lets the portal frame scan files only), a TIFF
+ * as a link (browsers do not show TIFF). Its OCR line is a live region.
+ * Returns { figure, ocr, ocrText, scan }: the item watchOcr() follows.
+ */
+export function scanViewer(scan, index) {
+  const url = scanFileUrl(scan);
+  const name = text(scan.original_name || scan.file_name || scan.name) || `Pindaian ${index + 1}`;
+  const mime = text(scan.mime);
+  let viewer;
+  if (mime === 'image/png' || mime === 'image/jpeg') {
+    viewer = h('img', { class: 'scan-image', src: url, alt: `Pindaian: ${name}`, loading: 'lazy' });
+  } else if (mime === 'application/pdf') {
+    viewer = h('iframe', { class: 'scan-pdf', src: url, title: `Pindaian PDF: ${name}` });
+  } else {
+    viewer = h('p', { class: 'hint scan-noview' }, 'Peramban tidak dapat menampilkan berkas TIFF. Unduh berkas untuk melihatnya; teks hasil OCR ada di bawah.');
+  }
+  const ocr = h('p', { class: 'scan-ocr', role: 'status', dataset: { scanId: text(scan.id) } }, 'Memeriksa status OCR…');
+  const ocrText = h('div', { class: 'scan-ocr-text' });
+  const meta = [SCAN_TYPES[mime] || mime, formatBytes(scan.bytes), scan.pages ? `${scan.pages} halaman` : ''].filter(Boolean).join(', ');
+  const figure = h(
+    'figure',
+    { class: 'scan', dataset: { scanId: text(scan.id), mime } },
+    h('div', { class: 'scan-view' }, viewer),
+    h(
+      'figcaption',
+      { class: 'scan-caption' },
+      h('span', { class: 'scan-name' }, name),
+      h('span', { class: 'scan-meta' }, meta),
+      h('a', { href: url, class: 'scan-open', target: '_blank', rel: 'noopener' }, mime === 'image/tiff' ? 'Unduh berkas' : 'Buka di tab baru'),
+    ),
+    ocr,
+    ocrText,
+  );
+  if (viewer.tagName === 'IFRAME') {
+    // A frame the server refuses to be framed in stays empty; offer the link.
+    viewer.addEventListener('load', () => {
+      let blocked = false;
+      try {
+        blocked = !viewer.contentDocument;
+      } catch {
+        blocked = true;
+      }
+      if (blocked && viewer.parentNode) {
+        replace(viewer.parentNode, h('p', { class: 'hint scan-noview' }, 'Pratinjau PDF tidak dapat ditampilkan di halaman ini. Gunakan tautan "Buka di tab baru".'));
+      }
+    }, { once: true });
+  }
+  return { figure, ocr, ocrText, scan };
+}
+
+/** Shows one answer of GET /api/scans/{id}/text on the item; its status. */
+function showOcr(item, data, ctx) {
+  const status = data && typeof data.ocr_status === 'string' ? data.ocr_status : '';
+  let msg = label(OCR_LABELS, status) || 'Status OCR tidak diketahui.';
+  if (status === 'failed') msg += `: ${ocrErrorMessage(data.error_code, data.error)}`;
+  const pages = data && Array.isArray(data.pages) ? data.pages : [];
+  if (status === 'done') msg += ` — ${pages.length} halaman.`;
+  else if (status === 'queued' || status === 'running') msg += '…';
+  setText(item.ocr, msg);
+  item.ocr.className = `scan-ocr ocr-${status || 'unknown'}`;
+  if (status === 'failed' && ctx.canRetry && !item.retry) {
+    // The job queued again (front desk, admin); then followed again.
+    item.retry = h('button', { type: 'button', class: 'btn btn-small btn-secondary scan-ocr-retry' }, 'Ulangi OCR');
+    item.retry.setAttribute('aria-label', `Ulangi OCR ${text(item.scan.id)}`);
+    item.retry.addEventListener('click', async () => {
+      item.retry.disabled = true;
+      try {
+        await retryOcr(item.scan.id, { signal: ctx.signal });
+        item.retry.remove();
+        item.retry = null;
+        setText(item.ocr, `${label(OCR_LABELS, 'queued')}…`);
+        item.ocr.className = 'scan-ocr ocr-queued';
+        watchOcr([item], ctx);
+      } catch (err) {
+        if (err && err.name === 'AbortError') return;
+        item.retry.disabled = false;
+        setText(item.ocr, `${msg} Gagal mengulang: ${api.errorMessage(err)}`);
+      }
+    });
+    item.ocr.after(item.retry);
+  }
+  if (status === 'done' && pages.length) {
+    replace(
+      item.ocrText,
+      h(
+        'details',
+        { class: 'ocr-details' },
+        h('summary', {}, 'Teks hasil OCR'),
+        pages.map((p) => h(
+          'section',
+          { class: 'ocr-page' },
+          h('h4', {}, `Halaman ${text(p.page)}`, typeof p.confidence === 'number' ? ` (keyakinan ${Math.round(p.confidence)}%)` : ''),
+          h('pre', { class: 'ocr-pre' }, text(p.text)),
+        )),
+      ),
+    );
+  }
+  return status;
+}
+
+/**
+ * Follows the OCR of each scan: asks its status, then again while it is
+ * queued or running, until done or failed or the page is left (ctx.signal).
+ * The pause grows from 2 to 15 seconds: a long queue is not asked about
+ * every second, and a confidential letter's text, whose every read is
+ * audited, is read a bounded number of times a minute.
+ *   ctx: { signal, canRetry } (canRetry: front desk and admin, who may
+ *   queue a failed job again)
+ */
+export async function watchOcr(items, ctx) {
+  const { signal } = ctx;
+  let delay = 2000;
+  let pending = items;
+  while (pending.length && !signal.aborted) {
+    const next = [];
+    await Promise.all(pending.map(async (item) => {
+      try {
+        const data = await api.get(`/api/scans/${encodeURIComponent(item.scan.id)}/text`, { signal });
+        const status = showOcr(item, data, ctx);
+        if (status === 'queued' || status === 'running') next.push(item);
+      } catch (err) {
+        if (err && err.name === 'AbortError') return;
+        if (err instanceof api.ApiError && err.status === 401) return; // the login page takes over
+        setText(item.ocr, 'Status OCR tidak dapat dimuat; dicoba lagi.');
+        next.push(item);
+      }
+    }));
+    pending = next;
+    if (!pending.length) return;
+    await sleep(delay, signal);
+    delay = Math.min(Math.round(delay * 1.5), 15000);
+  }
 }

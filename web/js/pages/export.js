@@ -22,6 +22,22 @@ function exportUrl(from, to, format) {
 }
 
 export async function renderExport(view, { signal }) {
+  append(
+    view,
+    h('h1', { class: 'page-title', tabindex: '-1' }, 'Ekspor Arsip'),
+    h('p', { class: 'page-lead' },
+      'Arsip surat yang diregistrasi dalam satu periode, sebagai paket BagIt: daftar surat (register.csv), ',
+      'metadata, log disposisi dan riwayat setiap surat, pindaian asli, dan teks OCR, dengan daftar sha256 ',
+      'untuk memeriksa bahwa tidak ada yang berubah.'),
+    exportPanel(signal),
+  );
+}
+
+/**
+ * The export form with its progress (on this page and the records
+ * office's start page): the nodes to append.
+ */
+export function exportPanel(signal) {
   const today = todayIso();
   const f = {
     from: field({ id: 'x-from', name: 'from', label: 'Dari tanggal', type: 'date', required: true }),
@@ -45,19 +61,13 @@ export async function renderExport(view, { signal }) {
     h('div', { class: 'form-actions' }, link, streamButton, cancel),
   );
 
-  append(
-    view,
-    h('h1', { class: 'page-title', tabindex: '-1' }, 'Ekspor Arsip'),
-    h('p', { class: 'page-lead' },
-      'Arsip surat yang diregistrasi dalam satu periode, sebagai paket BagIt: daftar surat (register.csv), ',
-      'metadata, log disposisi dan riwayat setiap surat, pindaian asli, dan teks OCR, dengan daftar sha256 ',
-      'untuk memeriksa bahwa tidak ada yang berubah.'),
+  const nodes = [
     form,
     h('div', { class: 'export-progress' }, bar, status, saved),
     h('p', { class: 'hint' },
       'Surat rahasia hanya masuk ke paket pengguna yang berhak melihatnya; paket mencatat berapa surat yang ditinggalkan. ',
       'Untuk periode panjang, tombol “Unduh” memakai unduhan peramban, yang menampilkan jumlah byte yang sudah diterima.'),
-  );
+  ];
 
   function period() {
     setFieldError(f.from, '');
@@ -163,4 +173,5 @@ export async function renderExport(view, { signal }) {
       cancel.hidden = true;
     }
   });
+  return nodes;
 }

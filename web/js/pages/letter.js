@@ -1,16 +1,26 @@
-// #/surat/:id — one letter: metadata, its scans shown in the browser (images
-// as <img>, PDFs in an <iframe>), the OCR status of each scan, the
-// disposition tree (overdue branches marked; the front desk routes a letter
-// not yet routed) and the history from the audit log.
+// #/surat/:id — the letter page, the centre of the portal: its metadata
+// (with the correction form for those who may correct it), its scans shown
+// in the browser (images inline, PDFs in the browser's viewer) with a live
+// OCR status each, what this user may do now (route it, dispose or complete
+// what came to them, upload scans, print the receipt), the disposition
+// tree (overdue branches marked) and the history from the audit log.
+//
+// The actions offered follow the rules the API applies (dispositions go to
+// positions; the front desk routes what nobody received); the API decides
+// in the end and its refusal is shown.
 
 import * as api from '../api.js';
-import { h, append, replace, setText } from '../dom.js';
-import { SCAN_TYPES, scanPicker, ocrErrorMessage, retryOcr } from '../scans.js';
-import { branchOverdue, loadInstructions, refreshInboxCounts, renderTree } from '../dispositions.js';
+import { h, append, details, replace, setFlash, setText, takeFlash } from '../dom.js';
+import { scanPicker, scanFileUrl, scanViewer, watchOcr } from '../scans.js';
 import {
-  DIRECTION_LABELS, OCR_LABELS, SECURITY_LABELS, STATUS_LABELS, URGENCY_LABELS,
-  agendaLabel, formatBytes, formatDate, formatDateTime, label, text,
+  branchOverdue, completeForm, disposeForm, loadInstructions, myOpenDispositions, positionTitle, renderTree, routeForm,
+} from '../dispositions.js';
+import { correctionForm, entryPoints, loadLetter, loadOptional, mayCorrect } from '../letterform.js';
+import {
+  DIRECTION_LABELS, SECURITY_LABELS, STATUS_LABELS, URGENCY_LABELS,
+  agendaLabel, formatDate, formatDateTime, label, text,
 } from '../format.js';
+import { securityBadge, statusPill } from '../lists.js';
 
 /** Audit actions (`letter.register`, …) in Indonesian; matched on their last part too. */
 const ACTION_LABELS = {
@@ -24,6 +34,8 @@ const ACTION_LABELS = {
   'scan.create': 'Pindaian diunggah',
   'scan.download': 'Pindaian diunduh',
   'scan.view': 'Pindaian dibuka',
+  'scan.attach': 'Pindaian dilampirkan',
+  'scan.ocr_retry': 'OCR diulang',
   'disposition.create': 'Disposisi dibuat',
   'disposition.read': 'Disposisi dibaca',
   'disposition.complete': 'Disposisi diselesaikan',
@@ -40,6 +52,7 @@ const VERB_LABELS = {
   download: 'Diunduh',
   route: 'Diteruskan',
   complete: 'Diselesaikan',
+  attach: 'Dilampirkan',
 };
 
 const FIELD_LABELS = {
@@ -102,252 +115,11 @@ function actorName(row) {
   return '';
 }
 
-function scanFileUrl(scan) {
-  return `/api/scans/${encodeURIComponent(scan.id)}/file`;
-}
-
-/** The viewer of one scan: an image, a PDF frame, or (TIFF) a link only. */
-function scanViewer(scan, index) {
-  const url = scanFileUrl(scan);
-  const name = text(scan.original_name || scan.file_name || scan.name) || `Pindaian ${index + 1}`;
-  const mime = text(scan.mime);
-  let viewer;
-  if (mime === 'image/png' || mime === 'image/jpeg') {
-    viewer = h('img', { class: 'scan-image', src: url, alt: `Pindaian: ${name}`, loading: 'lazy' });
-  } else if (mime === 'application/pdf') {
-    viewer = h('iframe', { class: 'scan-pdf', src: url, title: `Pindaian PDF: ${name}` });
-  } else {
-    viewer = h('p', { class: 'hint scan-noview' }, 'Peramban tidak dapat menampilkan berkas TIFF. Unduh berkas untuk melihatnya; teks hasil OCR ada di bawah.');
-  }
-  const ocr = h('p', { class: 'scan-ocr', role: 'status', dataset: { scanId: text(scan.id) } }, 'Memeriksa status OCR…');
-  const ocrText = h('div', { class: 'scan-ocr-text' });
-  const meta = [SCAN_TYPES[mime] || mime, formatBytes(scan.bytes), scan.pages ? `${scan.pages} halaman` : ''].filter(Boolean).join(', ');
-  const figure = h(
-    'figure',
-    { class: 'scan', dataset: { scanId: text(scan.id), mime } },
-    h('div', { class: 'scan-view' }, viewer),
-    h(
-      'figcaption',
-      { class: 'scan-caption' },
-      h('span', { class: 'scan-name' }, name),
-      h('span', { class: 'scan-meta' }, meta),
-      h('a', { href: url, class: 'scan-open', target: '_blank', rel: 'noopener' }, mime === 'image/tiff' ? 'Unduh berkas' : 'Buka di tab baru'),
-    ),
-    ocr,
-    ocrText,
-  );
-  return { figure, ocr, ocrText, scan };
-}
-
-function renderOcr(item, data, signal) {
-  const status = data && typeof data.ocr_status === 'string' ? data.ocr_status : '';
-  let msg = label(OCR_LABELS, status) || 'Status OCR tidak diketahui.';
-  if (status === 'failed') msg += `: ${ocrErrorMessage(data.error_code, data.error)}`;
-  const pages = data && Array.isArray(data.pages) ? data.pages : [];
-  if (status === 'done') msg += ` — ${pages.length} halaman.`;
-  setText(item.ocr, msg);
-  item.ocr.className = `scan-ocr ocr-${status || 'unknown'}`;
-  if (status === 'failed' && !item.retry) {
-    // The portal's retry button: the job queued again (front desk, admin).
-    item.retry = h('button', { type: 'button', class: 'btn btn-small btn-secondary scan-ocr-retry' }, 'Ulangi OCR');
-    item.retry.addEventListener('click', async () => {
-      item.retry.disabled = true;
-      try {
-        await retryOcr(item.scan.id, { signal });
-        item.retry.remove();
-        item.retry = null;
-        setText(item.ocr, label(OCR_LABELS, 'queued') || 'Dalam antrean OCR.');
-        item.ocr.className = 'scan-ocr ocr-queued';
-        watchOcr([item], signal);
-      } catch (err) {
-        if (err && err.name === 'AbortError') return;
-        item.retry.disabled = false;
-        setText(item.ocr, `${msg} Gagal mengulang: ${api.errorMessage(err)}`);
-      }
-    });
-    item.ocr.after(item.retry);
-  }
-  if (status === 'done' && pages.length) {
-    replace(
-      item.ocrText,
-      h(
-        'details',
-        { class: 'ocr-details' },
-        h('summary', {}, 'Teks hasil OCR'),
-        pages.map((p) => h(
-          'section',
-          { class: 'ocr-page' },
-          h('h4', {}, `Halaman ${text(p.page)}`, typeof p.confidence === 'number' ? ` (keyakinan ${Math.round(p.confidence)}%)` : ''),
-          h('pre', { class: 'ocr-pre' }, text(p.text)),
-        )),
-      ),
-    );
-  }
-  return status;
-}
-
-/**
- * Ask each scan's OCR status, then ask again (slower each time, a few times
- * only: reading the text of a confidential letter is audited) while queued
- * or running.
- */
-async function watchOcr(items, signal) {
-  let delay = 3000;
-  let pending = items;
-  for (let round = 0; round < 7 && pending.length && !signal.aborted; round++) {
-    const next = [];
-    await Promise.all(pending.map(async (item) => {
-      try {
-        const data = await api.get(`/api/scans/${encodeURIComponent(item.scan.id)}/text`, { signal });
-        const status = renderOcr(item, data, signal);
-        if (status === 'queued' || status === 'running') next.push(item);
-      } catch (err) {
-        if (err && err.name === 'AbortError') return;
-        setText(item.ocr, 'Status OCR tidak dapat dimuat.');
-      }
-    }));
-    pending = next;
-    if (!pending.length || signal.aborted) return;
-    await new Promise((resolve) => {
-      const t = setTimeout(resolve, delay);
-      signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-    });
-    delay = Math.min(delay * 2, 30000);
-  }
-}
-
-/** Whether the user may route the letter to the leaders from this page: the
- * front desk, while nobody has it yet (the API decides in the end). */
-function routable(letter, user) {
-  return user.roles.includes('front_desk') && letter.status === 'baru';
-}
-
-/** The front desk's form: route the letter to an entry point (the leaders). */
-async function routeForm(letter, { signal, navigate }) {
-  const positions = await api.get('/api/positions', { signal }).catch(() => []);
-  const entries = (Array.isArray(positions) ? positions : []).filter((p) => p && p.is_entry_point);
-  const select = h(
-    'select',
-    { id: 'route-to', name: 'to' },
-    entries.map((p) => h('option', { value: text(p.id) }, `${text(p.title)}${p.holder && p.holder.name ? ` (${text(p.holder.name)})` : ''}`)),
-  );
-  const status = h('p', { class: 'field-error', role: 'alert', id: 'route-error' });
-  const button = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Teruskan');
-  const form = h(
-    'form',
-    { class: 'route-form', id: 'route-form', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: 'route-to' }, 'Teruskan kepada pimpinan'), select),
-    status,
-    h('div', { class: 'form-actions' }, button),
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    setText(status, '');
-    button.disabled = true;
-    try {
-      await api.post(`/api/letters/${encodeURIComponent(letter.id)}/dispositions`, { to: [Number(select.value)] }, { signal });
-      refreshInboxCounts();
-      navigate(`/surat/${encodeURIComponent(letter.id)}`);
-    } catch (err) {
-      if (!(err && err.name === 'AbortError')) setText(status, api.errorMessage(err));
-    } finally {
-      button.disabled = false;
-    }
-  });
-  return form;
-}
-
-export async function renderLetter(view, { params, query, signal, user, navigate }) {
-  let letter;
-  try {
-    letter = await api.get(`/api/letters/${encodeURIComponent(params.id)}`, { signal });
-  } catch (err) {
-    if (err instanceof api.ApiError && (err.status === 404 || err.status === 400)) {
-      append(
-        view,
-        h('h1', { class: 'page-title', tabindex: '-1' }, 'Surat tidak ditemukan'),
-        h('p', {}, 'Surat ini tidak ada atau Anda tidak berwenang melihatnya.'),
-        h('p', {}, h('a', { href: '#/surat' }, 'Kembali ke daftar surat')),
-      );
-      return;
-    }
-    throw err;
-  }
-  if (signal.aborted) return;
-  document.title = `${text(letter.subject) || 'Surat'} — e-Surat`;
-
-  const rows = [
-    ['Nomor agenda', agendaLabel(letter)],
-    ['Arah', label(DIRECTION_LABELS, letter.direction)],
-    ['Nomor surat', text(letter.letter_number)],
-    ['Tanggal surat', formatDate(letter.letter_date)],
-    ['Diterima', formatDateTime(letter.received_at)],
-    ['Pengirim', text(letter.sender)],
-    ['Kepada', text(letter.recipient)],
-    ['Perihal', text(letter.subject)],
-    ['Ringkasan', text(letter.summary)],
-    ['Kode klasifikasi', text(letter.classification)],
-    ['Sifat', label(SECURITY_LABELS, letter.security)],
-    ['Urgensi', label(URGENCY_LABELS, letter.urgency)],
-    ['Status', label(STATUS_LABELS, letter.status)],
-    ['Kode pelacakan', text(letter.tracking_code)],
-  ].filter(([, v]) => v);
-
-  const scans = Array.isArray(letter.scans) ? letter.scans.filter((s) => s && s.id !== undefined) : [];
-  const items = scans.map(scanViewer);
-  const scanSection = h(
-    'section',
-    { class: 'card', 'aria-labelledby': 'scans-title', id: 'scans' },
-    h('h2', { class: 'card-title', id: 'scans-title' }, `Pindaian (${scans.length})`),
-    scans.length ? h('div', { class: 'scan-list' }, items.map((i) => i.figure)) : h('p', { class: 'hint' }, 'Belum ada pindaian.'),
-  );
-  if (user.roles.includes('front_desk') || user.roles.includes('admin')) {
-    const picker = scanPicker({ id: 'more-scans', label: 'Tambah pindaian', signal });
-    const btn = h('button', { type: 'button', class: 'btn btn-primary' }, 'Unggah');
-    const status = h('p', { class: 'hint', role: 'status' });
-    btn.addEventListener('click', async () => {
-      if (!picker.pending()) {
-        picker.setError('Pilih berkas lebih dulu.');
-        picker.input.focus();
-        return;
-      }
-      btn.disabled = true;
-      try {
-        const result = await picker.uploadAll(letter.id);
-        if (result.failed.length) {
-          setText(status, `${result.failed.length} berkas gagal diunggah.`);
-        } else {
-          navigate(`/surat/${encodeURIComponent(letter.id)}`); // show the new scans
-        }
-      } catch (err) {
-        if (!(err && err.name === 'AbortError')) setText(status, api.errorMessage(err));
-      } finally {
-        btn.disabled = false;
-      }
-    });
-    append(scanSection, picker.element, h('div', { class: 'form-actions' }, btn, status));
-  }
-
-  const tree = Array.isArray(letter.dispositions) ? letter.dispositions.filter((d) => d && typeof d === 'object') : [];
-  const instructions = tree.length ? await loadInstructions().catch(() => []) : [];
-  if (signal.aborted) return;
-  const late = tree.some(branchOverdue);
-  const dispositionSection = tree.length || routable(letter, user)
-    ? h(
-      'section',
-      { class: ['card', late && 'card-overdue'], 'aria-labelledby': 'dispositions-title', id: 'dispositions' },
-      h('h2', { class: 'card-title', id: 'dispositions-title' }, 'Alur Disposisi'),
-      late ? h('p', { class: 'alert overdue-alert' }, 'Ada disposisi yang lewat batas waktu (ditandai merah).') : null,
-      tree.length ? renderTree(tree, { instructions, user, letter }) : h('p', { class: 'hint' }, 'Surat ini belum diteruskan.'),
-      routable(letter, user) ? await routeForm(letter, { signal, navigate }) : null,
-    )
-    : null;
-  if (signal.aborted) return;
-
+function historySection(letter) {
   const history = Array.isArray(letter.history) ? letter.history.filter((r) => r && typeof r === 'object') : [];
-  const historySection = h(
+  return h(
     'section',
-    { class: 'card', 'aria-labelledby': 'history-title' },
+    { class: 'card letter-history', 'aria-labelledby': 'history-title' },
     h('h2', { class: 'card-title', id: 'history-title' }, 'Riwayat'),
     history.length
       ? h('ol', { class: 'history', id: 'history' }, history.map((row) => {
@@ -364,6 +136,208 @@ export async function renderLetter(view, { params, query, signal, user, navigate
       }))
       : h('p', { class: 'hint' }, 'Belum ada riwayat.'),
   );
+}
+
+function metadataRows(letter) {
+  return [
+    ['Nomor agenda', agendaLabel(letter)],
+    ['Arah', label(DIRECTION_LABELS, letter.direction)],
+    ['Nomor surat', text(letter.letter_number)],
+    ['Tanggal surat', formatDate(letter.letter_date)],
+    ['Diterima', formatDateTime(letter.received_at)],
+    ['Pengirim', text(letter.sender)],
+    ['Kepada', text(letter.recipient)],
+    ['Perihal', text(letter.subject)],
+    ['Ringkasan', text(letter.summary)],
+    ['Kode klasifikasi', text(letter.classification)],
+    ['Sifat', label(SECURITY_LABELS, letter.security)],
+    ['Urgensi', label(URGENCY_LABELS, letter.urgency)],
+    ['Status', label(STATUS_LABELS, letter.status)],
+    ['Kode pelacakan', text(letter.tracking_code)],
+  ];
+}
+
+/** The metadata card; for those who may correct it, a button that turns
+ * it into the correction form (and back). */
+function metadataSection(letter, { user, signal, reload }) {
+  const list = details(metadataRows(letter), { id: 'letter-details' });
+  const body = h('div', { class: 'meta-body' }, list);
+  const editable = mayCorrect(letter, user) && letter.status !== 'diarsipkan';
+  const toggle = editable ? h('button', { type: 'button', class: 'btn btn-small btn-secondary', id: 'edit-open', 'aria-expanded': 'false', 'aria-controls': 'meta-body' }, 'Koreksi data') : null;
+  body.id = 'meta-body';
+  if (toggle) {
+    const close = () => {
+      replace(body, list);
+      toggle.hidden = false;
+      toggle.setAttribute('aria-expanded', 'false');
+      toggle.focus();
+    };
+    toggle.addEventListener('click', async () => {
+      toggle.disabled = true;
+      const classifications = await loadOptional('/api/classifications', signal).catch(() => null);
+      toggle.disabled = false;
+      if (signal.aborted) return;
+      const { form, first } = correctionForm(letter, {
+        classifications,
+        signal,
+        onCancel: close,
+        onDone: () => reload('Data surat dikoreksi; perubahannya tercatat di riwayat.'),
+      });
+      replace(body, form);
+      toggle.hidden = true;
+      toggle.setAttribute('aria-expanded', 'true');
+      first.focus();
+    });
+  }
+  return h(
+    'section',
+    { class: 'card letter-meta', 'aria-labelledby': 'meta-title' },
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', id: 'meta-title' }, 'Data surat'), toggle),
+    body,
+  );
+}
+
+/** The scans card: a viewer per scan, and the upload for front desk and
+ * officials (the roles the API lets upload). */
+function scanSection(letter, items, { user, signal, reload }) {
+  const section = h(
+    'section',
+    { class: 'card letter-scans', 'aria-labelledby': 'scans-title', id: 'scans' },
+    h('h2', { class: 'card-title', id: 'scans-title' }, `Pindaian (${items.length})`),
+    items.length ? h('div', { class: 'scan-list' }, items.map((i) => i.figure)) : h('p', { class: 'hint' }, 'Belum ada pindaian.'),
+  );
+  const mayUpload = (user.roles.includes('front_desk') || user.roles.includes('official')) && letter.status !== 'diarsipkan';
+  if (!mayUpload) return section;
+  const picker = scanPicker({ id: 'more-scans', label: 'Tambah pindaian', signal });
+  const btn = h('button', { type: 'button', class: 'btn btn-primary', id: 'upload-scans' }, 'Unggah');
+  const status = h('p', { class: 'hint', role: 'status' });
+  btn.addEventListener('click', async () => {
+    if (!picker.pending()) {
+      picker.setError('Pilih berkas lebih dulu.');
+      picker.input.focus();
+      return;
+    }
+    btn.disabled = true;
+    try {
+      const result = await picker.uploadAll(letter.id);
+      if (result.failed.length) setText(status, `${result.failed.length} berkas gagal diunggah.`);
+      else reload(`${result.ok.length} pindaian terunggah; teksnya sedang dikenali (OCR).`);
+    } catch (err) {
+      if (!(err && err.name === 'AbortError')) setText(status, api.errorMessage(err));
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  append(section, picker.element, h('div', { class: 'form-actions' }, btn, status));
+  return section;
+}
+
+/**
+ * What this user may do with the letter now: { card, forms }. card: the
+ * short list (route, print the receipt, what came to them); forms: the
+ * dispose and complete forms of each open disposition of theirs.
+ */
+function actionsFor(letter, tree, ctx) {
+  const { user, positions, instructions, signal, reload } = ctx;
+  const items = [];
+  const forms = [];
+  const filed = letter.status === 'diarsipkan';
+  const frontDesk = user.roles.includes('front_desk');
+  if (frontDesk && letter.status === 'baru' && !tree.length) {
+    const entries = entryPoints(positions);
+    if (entries.length) {
+      items.push(routeForm(letter, {
+        entries,
+        signal,
+        onDone: (_answer, to) => reload(`Surat diteruskan kepada ${to ? positionTitle(to) : 'pimpinan'}.`),
+      }));
+    }
+  }
+  const mine = filed ? [] : myOpenDispositions(tree, user);
+  const many = mine.length > 1;
+  for (const { node, canComplete } of mine) {
+    const to = positionTitle(node.to_position);
+    const prefix = many ? `d${text(node.id)}-` : '';
+    items.push(h(
+      'p',
+      { class: 'action-line' },
+      `Disposisi untuk ${to}${node.deadline ? `, batas waktu ${formatDate(node.deadline)}` : ''}. `,
+      h('a', { href: `#${prefix}dispose-form` }, 'Disposisikan'),
+      canComplete ? [' · ', h('a', { href: `#${prefix}complete-form` }, 'Selesaikan')] : null,
+      ' · ',
+      h('a', { href: `#/lembar/${encodeURIComponent(text(node.id))}` }, 'Lembar disposisi'),
+    ));
+    const suffix = many ? ` (${to})` : '';
+    forms.push(disposeForm(node, {
+      positions, instructions, signal, prefix, title: `Disposisikan${suffix}`,
+      onDone: (msg) => reload(msg),
+    }));
+    if (canComplete) {
+      forms.push(completeForm(node, { signal, prefix, title: `Selesaikan disposisi${suffix}`, onDone: (msg) => reload(msg) }));
+    } else {
+      forms.push(h('p', { class: 'hint' }, `Disposisi untuk ${to} dapat diselesaikan setelah semua disposisi yang diteruskan darinya selesai.`));
+    }
+  }
+  if (letter.tracking_code && (frontDesk || user.roles.includes('admin'))) {
+    items.push(h('p', { class: 'action-line' }, h('a', { class: 'btn btn-secondary btn-small', href: `#/surat/${encodeURIComponent(text(letter.id))}/tanda-terima`, id: 'receipt-link' }, 'Cetak tanda terima')));
+  }
+  const card = items.length
+    ? h(
+      'section',
+      { class: 'card letter-actions', 'aria-labelledby': 'actions-title', id: 'letter-actions' },
+      h('h2', { class: 'card-title', id: 'actions-title' }, 'Tindakan'),
+      items,
+    )
+    : null;
+  // In-page links (#dispose-form) would change the route: move the focus instead.
+  if (card) {
+    for (const a of card.querySelectorAll('a[href^="#"]:not([href^="#/"])')) {
+      a.addEventListener('click', (e) => {
+        e.preventDefault();
+        const target = forms.find((f) => `#${f.id}` === a.getAttribute('href'));
+        const field = target && target.querySelector('input, textarea, select');
+        if (target) target.scrollIntoView({ block: 'start' });
+        if (field) field.focus();
+      });
+    }
+  }
+  return { card, forms };
+}
+
+export async function renderLetter(view, { params, query, signal, user, navigate }) {
+  const letter = await loadLetter(view, params.id, signal);
+  if (!letter || signal.aborted) return;
+  const key = `surat/${text(letter.id)}`;
+  const message = takeFlash(key);
+  document.title = `${text(letter.subject) || 'Surat'} — e-Surat`;
+  // After an action the page is rendered again from the API, with a message.
+  const reload = (msg) => {
+    setFlash(key, msg);
+    navigate(`/surat/${encodeURIComponent(text(letter.id))}`);
+  };
+
+  const tree = Array.isArray(letter.dispositions) ? letter.dispositions.filter((d) => d && typeof d === 'object') : [];
+  const needsPositions = (user.roles.includes('front_desk') && letter.status === 'baru' && !tree.length)
+    || myOpenDispositions(tree, user).length > 0;
+  const [instructions, positions] = await Promise.all([
+    loadInstructions().catch(() => []),
+    needsPositions ? loadOptional('/api/positions', signal) : Promise.resolve([]),
+  ]);
+  if (signal.aborted) return;
+
+  const scans = Array.isArray(letter.scans) ? letter.scans.filter((s) => s && s.id !== undefined) : [];
+  const items = scans.map(scanViewer);
+  const ctx = { user, signal, reload, positions: positions || [], instructions };
+  const actions = actionsFor(letter, tree, ctx);
+  const late = tree.some(branchOverdue);
+  const dispositionSection = h(
+    'section',
+    { class: ['card', 'letter-tree', late && 'card-overdue'], 'aria-labelledby': 'dispositions-title', id: 'dispositions' },
+    h('h2', { class: 'card-title', id: 'dispositions-title' }, 'Alur Disposisi'),
+    late ? h('p', { class: 'alert overdue-alert' }, 'Ada disposisi yang lewat batas waktu (ditandai merah).') : null,
+    tree.length ? renderTree(tree, { instructions, user, letter }) : h('p', { class: 'hint' }, 'Surat ini belum diteruskan.'),
+  );
+  const notice = message ? h('p', { class: 'notice', role: 'status', id: 'letter-message', tabindex: '-1' }, message) : null;
 
   append(
     view,
@@ -372,37 +346,23 @@ export async function renderLetter(view, { params, query, signal, user, navigate
     h(
       'p',
       { class: 'page-lead badges' },
-      h('span', { class: ['status', `status-${text(letter.status)}`] }, label(STATUS_LABELS, letter.status)),
-      letter.security && letter.security !== 'biasa' ? h('span', { class: ['badge', `badge-${text(letter.security)}`] }, label(SECURITY_LABELS, letter.security)) : null,
+      statusPill(letter),
+      securityBadge(letter),
       letter.urgency && letter.urgency !== 'biasa' ? h('span', { class: 'badge badge-urgent' }, label(URGENCY_LABELS, letter.urgency)) : null,
     ),
+    notice,
     h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'meta-title' },
-      h('h2', { class: 'card-title', id: 'meta-title' }, 'Data surat'),
-      h('dl', { class: 'details', id: 'letter-details' }, rows.map(([k, v]) => h('div', { class: 'details-row' }, h('dt', {}, k), h('dd', {}, v)))),
+      'div',
+      { class: 'letter-layout' },
+      actions.card,
+      metadataSection(letter, ctx),
+      scanSection(letter, items, ctx),
+      actions.forms.length ? h('div', { class: 'letter-forms' }, actions.forms) : null,
+      dispositionSection,
+      historySection(letter),
     ),
-    scanSection,
-    dispositionSection,
-    historySection,
   );
-
-  // PDFs: a frame the server refuses to be framed in stays empty; offer the link.
-  for (const item of items) {
-    const frame = item.figure.querySelector('iframe');
-    if (!frame) continue;
-    frame.addEventListener('load', () => {
-      let blocked = false;
-      try {
-        blocked = !frame.contentDocument;
-      } catch {
-        blocked = true;
-      }
-      if (blocked) {
-        replace(frame.parentNode, h('p', { class: 'hint scan-noview' }, 'Pratinjau PDF tidak dapat ditampilkan di halaman ini. Gunakan tautan "Buka di tab baru".'));
-      }
-    }, { once: true });
-  }
+  if (notice) notice.focus();
 
   // Opened from a search result (#/surat/5?scan=7&halaman=2): that scan,
   // at that page, in view.
@@ -419,5 +379,6 @@ export async function renderLetter(view, { params, query, signal, user, navigate
     target.figure.scrollIntoView({ block: 'start' });
   }
 
-  watchOcr(items, signal);
+  const canRetry = user.roles.includes('front_desk') || user.roles.includes('admin');
+  watchOcr(items, { signal, canRetry });
 }

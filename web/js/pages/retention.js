@@ -6,6 +6,7 @@
 import * as api from '../api.js';
 import { h, append, replace, setText } from '../dom.js';
 import { field } from '../forms.js';
+import { pagedList } from '../lists.js';
 import { agendaLabel, formatDate, label, text, todayIso } from '../format.js';
 
 export const ACTION_LABELS = {
@@ -69,6 +70,23 @@ export async function renderRetention(view, { query, signal, navigate }) {
     navigate(`/arsip/retensi?${p.toString()}`);
   });
 
+  const report = retentionReport({ params, signal });
+  append(
+    view,
+    h('h1', { class: 'page-title', tabindex: '-1' }, 'Retensi Arsip'),
+    h('p', { class: 'page-lead' }, 'Surat yang jatuh tempo menurut jadwal retensi arsip (JRA) klasifikasinya; masa retensi dihitung sejak tanggal registrasi.'),
+    form,
+    report.nodes,
+  );
+  await report.load();
+}
+
+/**
+ * The retention report (counts, then the letters in a table, page by page):
+ * { nodes, load(), status }. params: as_of, action, limit (GET /api/retention).
+ * Shown on this page and on the records office's start page.
+ */
+export function retentionReport({ params, signal }) {
   const summary = h('dl', { class: 'details', id: 'retention-counts' });
   const status = h('p', { class: 'list-status', role: 'status', id: 'retention-status' }, 'Memuat…');
   const tbody = h('tbody', {});
@@ -79,48 +97,38 @@ export async function renderRetention(view, { query, signal, navigate }) {
     h('thead', {}, h('tr', {}, ['Agenda', 'Perihal', 'Klasifikasi', 'Registrasi', 'JRA', 'Tindakan', 'Jatuh tempo'].map((t) => h('th', { scope: 'col' }, t)))),
     tbody,
   );
-  const more = h('button', { type: 'button', class: 'btn btn-secondary', id: 'retention-more', hidden: true }, 'Muat lebih banyak');
-  append(
-    view,
-    h('h1', { class: 'page-title', tabindex: '-1' }, 'Retensi Arsip'),
-    h('p', { class: 'page-lead' }, 'Surat yang jatuh tempo menurut jadwal retensi arsip (JRA) klasifikasinya; masa retensi dihitung sejak tanggal registrasi.'),
-    form,
-    h('section', { class: 'card', 'aria-labelledby': 'retention-counts-title' }, h('h2', { class: 'card-title', id: 'retention-counts-title' }, 'Ringkasan'), summary),
-    status,
-    h('div', { class: 'table-wrap' }, table),
-    h('div', { class: 'list-more' }, more),
-  );
-
-  let cursor = null;
   let shown = 0;
-  async function load() {
-    const data = await api.get('/api/retention', { query: { ...params, cursor }, signal });
-    if (signal.aborted) return;
-    if (cursor === null) {
-      const counts = (data && data.counts) || {};
-      const order = [...DUE, 'aktif', 'tanpa_jra'];
-      replace(summary, order.map((k) => h('div', { class: 'details-row' }, h('dt', {}, ACTION_LABELS[k]), h('dd', {}, text(counts[k] || 0)))));
-      if (data && data.withheld) {
-        append(summary, h('div', { class: 'details-row' }, h('dt', {}, 'Surat rahasia tidak ditampilkan'), h('dd', {}, text(data.withheld))));
+  const pager = pagedList({
+    id: 'retention-more',
+    status,
+    loadPage: async (cursor) => {
+      const data = await api.get('/api/retention', { query: { ...params, cursor }, signal });
+      if (!cursor) {
+        const counts = (data && data.counts) || {};
+        const order = [...DUE, 'aktif', 'tanpa_jra'];
+        replace(summary, order.map((k) => h('div', { class: 'details-row' }, h('dt', {}, ACTION_LABELS[k]), h('dd', {}, text(counts[k] || 0)))));
+        if (data && data.withheld) {
+          append(summary, h('div', { class: 'details-row' }, h('dt', {}, 'Surat rahasia tidak ditampilkan'), h('dd', {}, text(data.withheld))));
+        }
       }
-    }
-    const items = data && Array.isArray(data.items) ? data.items : [];
-    append(tbody, items.map(row));
-    shown += items.length;
-    cursor = data && data.next_cursor ? data.next_cursor : null;
-    table.hidden = shown === 0;
-    more.hidden = !cursor;
-    setText(status, shown ? `${shown} surat ditampilkan${cursor ? '; masih ada lagi' : ''}.` : 'Tidak ada surat untuk tindakan ini.');
-  }
-  more.addEventListener('click', async () => {
-    more.disabled = true;
-    try {
-      await load();
-    } catch (err) {
-      if (!(err && err.name === 'AbortError')) setText(status, `Gagal memuat. ${api.errorMessage(err)}`);
-    } finally {
-      more.disabled = false;
-    }
+      const items = data && Array.isArray(data.items) ? data.items : [];
+      const rows = items.map(row);
+      append(tbody, rows);
+      shown += items.length;
+      const next = data && data.next_cursor ? data.next_cursor : null;
+      table.hidden = shown === 0;
+      setText(status, shown ? `${shown} surat ditampilkan${next ? '; masih ada lagi' : ''}.` : 'Tidak ada surat untuk tindakan ini.');
+      return { nodes: rows, next };
+    },
   });
-  await load();
+  return {
+    nodes: [
+      h('section', { class: 'card', 'aria-labelledby': 'retention-counts-title' }, h('h2', { class: 'card-title', id: 'retention-counts-title' }, 'Ringkasan'), summary),
+      status,
+      h('div', { class: 'table-wrap' }, table),
+      pager.element,
+    ],
+    load: pager.first,
+    status,
+  };
 }

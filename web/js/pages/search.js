@@ -13,8 +13,9 @@
 
 import * as api from '../api.js';
 import { h, append, replace, setText } from '../dom.js';
-import { field } from '../forms.js';
-import { DIRECTION_LABELS, SECURITY_LABELS, agendaLabel, formatDate, formatDay, label, text } from '../format.js';
+import { filterFields, filterParams } from '../forms.js';
+import { pagedList, securityBadge } from '../lists.js';
+import { DIRECTION_LABELS, agendaLabel, formatDate, formatDay, label, text } from '../format.js';
 
 const FILTERS = ['number', 'sender', 'classification', 'from', 'to', 'direction', 'sort'];
 const PAGE_SIZE = 20;
@@ -79,9 +80,7 @@ function letterHref(item) {
 
 function resultItem(item) {
   const letter = item.letter || {};
-  const security = letter.security && letter.security !== 'biasa'
-    ? h('span', { class: ['badge', `badge-${letter.security}`] }, label(SECURITY_LABELS, letter.security))
-    : null;
+  const security = securityBadge(letter);
   const where = item.scan_id && item.page ? `Pindaian, halaman ${item.page}` : '';
   return h(
     'li',
@@ -126,34 +125,37 @@ function facetList(title, id, entries, hrefOf, labelOf = (v) => v) {
   );
 }
 
-export async function renderSearch(view, { query, signal, navigate }) {
+/** The search box and its button (here and on the archivist's start page). */
+export function searchLine(id, value = '') {
   const box = h('input', {
-    id: 'search-q', name: 'q', type: 'search', class: 'search-box', autocomplete: 'off',
+    id, name: 'q', type: 'search', class: 'search-box', autocomplete: 'off',
     placeholder: 'Kata, "frasa persis", nomor surat, awalan*', 'aria-label': 'Cari surat',
   });
-  box.value = query.get('q') || '';
-  const f = {
-    number: field({ id: 's-number', name: 'number', label: 'Nomor surat', hint: 'Utuh atau sebagian, mis. 123/Disdik', attrs: { type: 'search', autocomplete: 'off', spellcheck: 'false' } }),
-    sender: field({ id: 's-sender', name: 'sender', label: 'Pengirim', attrs: { type: 'search', autocomplete: 'off' } }),
-    classification: field({ id: 's-classification', name: 'classification', label: 'Klasifikasi', hint: 'Awalan kode, mis. 005', attrs: { autocomplete: 'off', spellcheck: 'false' } }),
-    from: field({ id: 's-from', name: 'from', label: 'Diregistrasi dari', type: 'date' }),
-    to: field({ id: 's-to', name: 'to', label: 'sampai', type: 'date' }),
-    direction: field({ id: 's-direction', name: 'direction', label: 'Arah', type: 'select', options: [['', 'Semua'], ['in', 'Surat masuk'], ['out', 'Surat keluar']] }),
-    sort: field({ id: 's-sort', name: 'sort', label: 'Urutan', type: 'select', options: [['', 'Paling relevan'], ['date', 'Terbaru']] }),
-  };
-  for (const name of FILTERS) f[name].control.value = query.get(name) || '';
+  box.value = value;
+  return { box, line: h('div', { class: 'search-line' }, box, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Cari')) };
+}
+
+export const SEARCH_TIPS = 'Tips: "rapat koordinasi" mencari frasa persis; koordin* mencari awalan; -kata mengecualikan; ATAU gunakan OR.';
+
+export async function renderSearch(view, { query, signal, navigate }) {
+  const { box, line } = searchLine('search-q', query.get('q') || '');
+  const f = filterFields('s', FILTERS, query, {
+    from: { label: 'Diregistrasi dari' },
+    to: { label: 'sampai' },
+    sort: { label: 'Urutan', type: 'select', options: [['', 'Paling relevan'], ['date', 'Terbaru']] },
+  });
 
   const form = h(
     'form',
     { class: 'card search-form', id: 'search-form', role: 'search', 'aria-label': 'Cari arsip surat', novalidate: true },
-    h('div', { class: 'search-line' }, box, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Cari')),
+    line,
     h(
       'details',
       { class: 'search-filters', open: FILTERS.some((n) => n !== 'sort' && query.get(n)) },
       h('summary', {}, 'Saringan'),
       h('div', { class: 'filters-grid' }, FILTERS.map((name) => f[name].element)),
     ),
-    h('p', { class: 'hint' }, 'Tips: "rapat koordinasi" mencari frasa persis; koordin* mencari awalan; -kata mengecualikan; ATAU gunakan OR.'),
+    h('p', { class: 'hint' }, SEARCH_TIPS),
   );
 
   function hrefWith(changes) {
@@ -167,21 +169,13 @@ export async function renderSearch(view, { query, signal, navigate }) {
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const params = new URLSearchParams();
-    const q = box.value.trim();
-    if (q) params.set('q', q);
-    for (const name of FILTERS) {
-      const v = f[name].control.value.trim();
-      if (v) params.set(name, v);
-    }
-    navigate(`/cari?${params.toString()}`);
+    navigate(`/cari?${filterParams(f, { q: box.value.trim() }).toString()}`);
   });
 
   const status = h('p', { class: 'list-status', role: 'status', id: 'search-status' });
   const notices = h('div', { class: 'search-notices' });
   const list = h('ol', { class: 'search-results', id: 'search-results' });
   const facets = h('aside', { class: 'search-facets', id: 'search-facets', 'aria-label': 'Persempit hasil' });
-  const more = h('button', { type: 'button', class: 'btn btn-secondary', id: 'search-more', hidden: true }, 'Muat lebih banyak');
 
   append(
     view,
@@ -189,7 +183,6 @@ export async function renderSearch(view, { query, signal, navigate }) {
     form,
     status,
     notices,
-    h('div', { class: 'search-layout' }, h('div', { class: 'search-main' }, list, h('div', { class: 'list-more' }, more)), facets),
   );
 
   const asked = query.get('q') || FILTERS.some((n) => n !== 'sort' && query.get(n));
@@ -202,20 +195,16 @@ export async function renderSearch(view, { query, signal, navigate }) {
   const params = { limit: PAGE_SIZE };
   if (query.get('q')) params.q = query.get('q');
   for (const name of FILTERS) if (query.get(name)) params[name] = query.get(name);
-  let offset = 0;
-  let total = 0;
-
-  async function load() {
+  async function loadPage(cursor) {
+    const offset = cursor || 0;
     const data = await api.get('/api/search', { query: { ...params, offset }, signal });
-    if (signal.aborted) return [];
     const items = data && Array.isArray(data.items) ? data.items : [];
-    total = Number(data.total) || 0;
+    const total = Number(data.total) || 0;
     const rows = items.map(resultItem);
     append(list, rows);
-    offset += items.length;
-    more.hidden = offset >= total || items.length < PAGE_SIZE;
-    if (offset === 0) setText(status, 'Tidak ada surat yang cocok.');
-    else setText(status, `${totalLabel(total, data.total_exact)} ditemukan (${Number(data.took_ms || 0).toFixed(1)} md); ${offset} ditampilkan.`);
+    const shown = offset + items.length;
+    if (shown === 0) setText(status, 'Tidak ada surat yang cocok.');
+    else setText(status, `${totalLabel(total, data.total_exact)} ditemukan (${Number(data.took_ms || 0).toFixed(1)} md); ${shown} ditampilkan.`);
     if (data.suggestion && !notices.childNodes.length) {
       append(notices, h('p', { class: 'notice search-suggestion' }, 'Mungkin maksud Anda: ',
         h('a', { href: hrefWith({ q: String(data.suggestion) }), id: 'search-suggestion' }, String(data.suggestion)), '?'));
@@ -224,8 +213,8 @@ export async function renderSearch(view, { query, signal, navigate }) {
       append(notices, h('p', { class: 'hint search-plain' }, 'Tanda baca dalam kueri tidak dapat dibaca sebagai operator; dicari sebagai kata biasa.'));
     }
     if (data.facets && !facets.childNodes.length) {
-      const years = Object.entries(data.facets.year || {}).sort((a, b) => b[0].localeCompare(a[0]));
-      const classes = Object.entries(data.facets.classification || {}).sort((a, b) => a[0].localeCompare(b[0]));
+      const years = Object.entries(data.facets.year || {}).sort((x, y) => y[0].localeCompare(x[0]));
+      const classes = Object.entries(data.facets.classification || {}).sort((x, y) => x[0].localeCompare(y[0]));
       replace(
         facets,
         facetList('Tahun registrasi', 'facet-year', years, (y) => hrefWith({ from: `${y}-01-01`, to: `${y}-12-31` })),
@@ -233,26 +222,14 @@ export async function renderSearch(view, { query, signal, navigate }) {
       );
       if (!data.facets_exact && (years.length || classes.length)) append(facets, h('p', { class: 'hint' }, 'Jumlah per kelompok adalah perkiraan.'));
     }
-    return rows;
+    return { nodes: rows, next: shown < total && items.length === PAGE_SIZE ? shown : null };
   }
-
-  more.addEventListener('click', async () => {
-    more.disabled = true;
-    try {
-      const rows = await load();
-      const link = rows[0] && rows[0].querySelector('a');
-      if (link) link.focus();
-    } catch (err) {
-      if (err && err.name === 'AbortError') return;
-      setText(status, `Gagal memuat. ${api.errorMessage(err)}`);
-    } finally {
-      more.disabled = false;
-    }
-  });
+  const pager = pagedList({ id: 'search-more', status, loadPage });
+  append(view, h('div', { class: 'search-layout' }, h('div', { class: 'search-main' }, list, pager.element), facets));
 
   setText(status, 'Mencari…');
   try {
-    await load();
+    await pager.first();
   } catch (err) {
     if (err && err.name === 'AbortError') return;
     setText(status, `Pencarian gagal. ${api.errorMessage(err)}`);
