@@ -14,10 +14,11 @@ of the database and the log files of the OCR hosts and the front.
 The day: the front desk (umum) registers each letter, routed to the
 Walikota, and uploads its scan; the Walikota disposes it to the Sekretaris
 Daerah; the archivist searches earlier letters; the Sekretaris Daerah reads
-the inbox. Three clients work at once, so requests are in flight when the
-cut comes. A request whose answer came after the cut but which started
-before it was "in flight"; every other request must have its expected
-answer. Then, with both hosts back on the network:
+the inbox. Three clients work at once and two archivists read all day, so
+requests are in flight when the cut comes. A request that started before
+the cut was done (the two `ip link` commands) and ended after it began was
+"in flight"; every other request must have its expected answer. Then, with
+both hosts back on the network:
 
   - every request that started after the cut was answered by the other
     web host (the front's log says who answered each tagged request);
@@ -27,7 +28,8 @@ answer. Then, with both hosts back on the network:
     stored once, and no two workers wrote a result for it;
   - every letter is found by search on both web hosts, asked directly:
     by the words of its subject, and by a word of its scan's OCR text
-    (so the index each host reads has the text the OCR host wrote).
+    (so the index each host reads has the text the OCR host wrote); a
+    letter whose registration was in flight and committed is found too.
 
 Exits 0 when all holds, 1 otherwise, after printing a summary. Python 3
 standard library only.
@@ -221,11 +223,14 @@ def main():
                 return
             one_letter(client, i, entry)
 
-    def run_clients():
+    def start_clients():
         threads = [threading.Thread(target=worker, args=(c,)) for c in umum]
         for t in threads:
             t.start()
-        for t in threads:
+        return threads
+
+    def run_clients():
+        for t in start_clients():
             t.join()
 
     # Readers all day long, so that requests are in flight at any moment.
@@ -251,24 +256,31 @@ def main():
     t_start = time.monotonic()
     for t in readers:
         t.start()
-    # The first half of the day; the cut comes when both OCR hosts have
-    # written results (so that the one cut off was working), both hosts at
-    # once, while the readers go on.
+    # The first half of the day. The second half starts when both OCR hosts
+    # have written results (so that the one cut off was working), and the
+    # cut comes (both hosts at once) when its first registrations are
+    # answered, amid uploads, dispositions and the readers' requests.
     run_clients()
     deadline = time.monotonic() + cfg["ocr_timeout"]
     while min(results_per_host()) == 0 and time.monotonic() < deadline:
         time.sleep(0.2)
     before_cut = results_per_host()
+    for i, entry in enumerate(letters[half:]):
+        todo.put((half + i + 1, entry))
+    threads = start_clients()
+    while registered[0] < half + 2 and any(t.is_alive() for t in threads):
+        time.sleep(0.01)
+    # The cut takes a moment: a request started while it runs may reach the
+    # host being cut, and counts as in flight.
     t_cut = time.monotonic()
     subprocess.run(cfg["cut"], shell=True, check=True)
+    t_cut_done = time.monotonic()
     print("day: cut %s after %d of %d letters (%d registrations, scans read per OCR host %s; %.1f s into the day)"
           % (cfg["cut_names"], finished[0], len(letters), registered[0], before_cut, t_cut - t_start))
     if min(before_cut) == 0:
         failures.append("an OCR host had read nothing when the cut came: %s" % before_cut)
-    # The second half of the day.
-    for i, entry in enumerate(letters[half:]):
-        todo.put((half + i + 1, entry))
-    run_clients()
+    for t in threads:
+        t.join()
     stop_reading.set()
     for t in readers:
         t.join()
@@ -295,7 +307,7 @@ def main():
     # ---------------------------------------------------------------- checks
 
     # 1. Requests: not in flight at the cut => answered as expected.
-    in_flight = [e for e in log.entries if e["start"] < t_cut < e["end"]]
+    in_flight = [e for e in log.entries if e["start"] < t_cut_done and e["end"] > t_cut]
     bad = [e for e in log.entries if not e["ok"] and e not in in_flight]
     for e in bad:
         failures.append("request %s %s %s (%s) answered %d, not in flight at the cut"
@@ -310,7 +322,7 @@ def main():
         m = re.search(r"upstream=(\S+(?:, \S+)*) upstream_status=\S+(?:, \S+)* .*req=(\S+)", line)
         if m and m.group(2).startswith(run + "-"):
             answered_by[m.group(2)] = m.group(1).split(", ")[-1]
-    after = [e for e in log.entries if e["start"] > t_cut]
+    after = [e for e in log.entries if e["start"] > t_cut_done]
     cut_web = cfg["cut_web"]
     wrong = [e for e in after if answered_by.get(e["tag"]) in (None, cut_web)]
     for e in wrong[:10]:
@@ -329,9 +341,11 @@ def main():
 
     # 3. Registrations: answered ones once, in-flight ones at most once.
     counts = {}
-    for row in psql(cfg, "SELECT subject FROM letters WHERE subject LIKE '%% %sx%%'" % run):
+    ids_by_key = {}
+    for row in psql(cfg, "SELECT id, subject FROM letters WHERE subject LIKE '%% %sx%%'" % run):
         key = row["subject"].rsplit(" ", 1)[-1]
         counts[key] = counts.get(key, 0) + 1
+        ids_by_key[key] = row["id"]
     for i, rec in done.items():
         if counts.get(rec["key"], 0) != 1:
             failures.append("letter %s (answered 201) is in the database %d times" % (rec["key"], counts.get(rec["key"], 0)))
@@ -361,7 +375,13 @@ def main():
                 break
             time.sleep(1)
         missing = []
-        for i, rec in sorted(done.items()):
+        # The letters answered, and those whose answer was lost in the cut
+        # but which were registered all the same.
+        wanted = dict(done)
+        for i, key in uncertain.items():
+            if key in ids_by_key:
+                wanted[i] = {"letter": ids_by_key[key], "key": key, "number": "", "subject": ""}
+        for i, rec in sorted(wanted.items()):
             avoid = {w.lower() for w in re.findall(r"[A-Za-z]+", rec["subject"] + " " + rec["number"])}
             word = word_of(ocr_text.get(rec.get("scan"), ""), avoid)
             queries = ["q=%s" % rec["key"]]
@@ -383,7 +403,7 @@ def main():
         for m in missing:
             failures.append("%s: search does not find letter %s" % (name, m))
         print("day: %s finds %d of %d letters by subject and by OCR text"
-              % (name, len(done) - len({m.split()[0] for m in missing}), len(done)))
+              % (name, len(wanted) - len({m.split()[0] for m in missing}), len(wanted)))
 
     # 5. Every scan read exactly once (last: the OCR host back on the
     #    network has had time to try to write what it read meanwhile).
