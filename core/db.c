@@ -27,10 +27,10 @@ struct db {
     char error[256];
     prepared_t prepared[DB_PREPARED_MAX];
     int nprepared;
-    bool begin_pending;      /* db_begin() called, BEGIN not yet sent */
-    bool broken;             /* a pipeline went wrong: reconnect */
-    bool idle;               /* no transaction was open after the last statement */
-    bool release_first;      /* db_release_before_flush() in this transaction */
+    bool begin_pending; /* db_begin() called, BEGIN not yet sent */
+    bool broken;        /* a pipeline went wrong: reconnect */
+    bool idle;          /* no transaction was open after the last statement */
+    bool release_first; /* db_release_before_flush() in this transaction */
     struct {
         char channel[64];
         db_notify_fn fn;
@@ -227,7 +227,8 @@ static int db_prepare(db_t *db, const char *sql, int n)
 
 static void db_failed(db_t *db, const PGresult *res)
 {
-    if (PQstatus(db->conn) != CONNECTION_OK) {
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (PQstatus(db->conn) != CONNECTION_OK || (db->broken && !state)) {
         db_set_error(db, "08006", PQerrorMessage(db->conn));
     } else {
         db_set_error(db, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "XX000",
@@ -296,8 +297,8 @@ static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, in
         ncmds++;
     }
     if (!sent || PQpipelineSync(db->conn) != 1) {
+        db->broken = true; /* first: db_failed reports a lost connection */
         db_failed(db, NULL);
-        db->broken = true;
         return NULL;
     }
     /* Each command's results end with a NULL; then the sync point. */
@@ -478,7 +479,10 @@ const char *db_error(const db_t *db)
 
 bool db_unavailable(const db_t *db)
 {
-    return strncmp(db->sqlstate, "08", 2) == 0 || strncmp(db->sqlstate, "57P", 3) == 0 || !db->conn ||
+    /* broken: a pipeline lost its way, which only a lost connection does
+     * (libpq's own error then has no SQLSTATE, and the status may still
+     * read CONNECTION_OK). */
+    return strncmp(db->sqlstate, "08", 2) == 0 || strncmp(db->sqlstate, "57P", 3) == 0 || !db->conn || db->broken ||
            PQstatus(db->conn) != CONNECTION_OK;
 }
 

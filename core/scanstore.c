@@ -1,5 +1,6 @@
 #include "scanstore.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <magic.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -97,6 +99,7 @@ const char *scanstore_status_text(scanstore_status_t status)
     case SCANSTORE_WRONG_TYPE: return "wrong type";
     case SCANSTORE_READ_ERROR: return "read error";
     case SCANSTORE_IO_ERROR: return "write error";
+    case SCANSTORE_NO_SPACE: return "no space left";
     }
     return "unknown";
 }
@@ -130,6 +133,13 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* The status of a failed write to the store, from its errno: a full file
+ * system is worth telling apart (the client may try again later). */
+static scanstore_status_t io_status(int e)
+{
+    return e == ENOSPC || e == EDQUOT ? SCANSTORE_NO_SPACE : SCANSTORE_IO_ERROR;
+}
+
 /* How much to read next: a chunk, but never more than one byte past the
  * limit, so that an oversized body is noticed without reading it all. */
 static size_t next_want(long long total, long long limit)
@@ -140,25 +150,29 @@ static size_t next_want(long long total, long long limit)
 
 /* Renames the finished temporary file dir/tmp to dir/<sha[0:2]>/<sha>
  * unless that name exists already (equal bytes; the caller then removes
- * the temporary file). *renamed tells whether tmp is gone. 0 or -1 (logged). */
+ * the temporary file). *renamed tells whether tmp is gone. 0, or the
+ * errno of the failure (logged). */
 static int publish(int dirfd, const char *dir, const char *tmp, const char *sha, bool *renamed)
 {
-    int rc = -1;
+    int rc = EIO;
     int subfd = -1;
     char sub[3] = {sha[0], sha[1], '\0'};
 
     if (mkdirat(dirfd, sub, 0750) == 0) {
         if (fsync(dirfd) != 0) {
-            log_error("scan store: fsync %s: %s", dir, strerror(errno));
+            rc = errno;
+            log_error("scan store: fsync %s: %s", dir, strerror(rc));
             goto cleanup;
         }
     } else if (errno != EEXIST) {
-        log_error("scan store: mkdir %s/%s: %s", dir, sub, strerror(errno));
+        rc = errno;
+        log_error("scan store: mkdir %s/%s: %s", dir, sub, strerror(rc));
         goto cleanup;
     }
     subfd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (subfd < 0) {
-        log_error("scan store: open %s/%s: %s", dir, sub, strerror(errno));
+        rc = errno;
+        log_error("scan store: open %s/%s: %s", dir, sub, strerror(rc));
         goto cleanup;
     }
     struct stat st;
@@ -168,18 +182,21 @@ static int publish(int dirfd, const char *dir, const char *tmp, const char *sha,
         goto cleanup;
     }
     if (errno != ENOENT) {
-        log_error("scan store: stat %s/%s/%s: %s", dir, sub, sha, strerror(errno));
+        rc = errno;
+        log_error("scan store: stat %s/%s/%s: %s", dir, sub, sha, strerror(rc));
         goto cleanup;
     }
     /* A racing put of the same bytes may rename first; renaming over its
      * file replaces equal bytes with equal bytes, atomically. */
     if (renameat(dirfd, tmp, subfd, sha) != 0) {
-        log_error("scan store: rename to %s/%s/%s: %s", dir, sub, sha, strerror(errno));
+        rc = errno;
+        log_error("scan store: rename to %s/%s/%s: %s", dir, sub, sha, strerror(rc));
         goto cleanup;
     }
     *renamed = true;
     if (fsync(subfd) != 0) {
-        log_error("scan store: fsync %s/%s: %s", dir, sub, strerror(errno));
+        rc = errno;
+        log_error("scan store: fsync %s/%s: %s", dir, sub, strerror(rc));
         goto cleanup;
     }
     rc = 0;
@@ -236,7 +253,9 @@ scanstore_status_t scanstore_put(const char *dir, scanstore_read_fn read, void *
     snprintf(tmp, sizeof tmp, TEMP_PREFIX "%s", random);
     fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0) {
-        log_error("scan store: create %s/%s: %s", dir, tmp, strerror(errno));
+        int e = errno;
+        log_error("scan store: create %s/%s: %s", dir, tmp, strerror(e));
+        status = io_status(e);
         tmp[0] = '\0';
         goto cleanup;
     }
@@ -245,7 +264,9 @@ scanstore_status_t scanstore_put(const char *dir, scanstore_read_fn read, void *
     while (got > 0) {
         crypto_hash_sha256_update(&hash, (const unsigned char *)buf, got);
         if (write_all(fd, buf, got) != 0) {
-            log_error("scan store: write %s/%s: %s", dir, tmp, strerror(errno));
+            int e = errno;
+            log_error("scan store: write %s/%s: %s", dir, tmp, strerror(e));
+            status = io_status(e);
             goto cleanup;
         }
         total += (long long)got;
@@ -258,12 +279,17 @@ scanstore_status_t scanstore_put(const char *dir, scanstore_read_fn read, void *
             goto cleanup;
         }
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        log_error("scan store: fsync %s/%s: %s", dir, tmp, strerror(errno));
-        fd = -1; /* closed or not, it must not be closed twice */
+    /* Closed whether or not fsync worked: a worker lives long, and a full
+     * file system must not cost it a descriptor per refused upload. */
+    int synced = fsync(fd) == 0 ? 0 : errno;
+    int closed = close(fd) == 0 ? 0 : errno;
+    fd = -1;
+    if (synced || closed) {
+        int e = synced ? synced : closed;
+        log_error("scan store: fsync %s/%s: %s", dir, tmp, strerror(e));
+        status = io_status(e);
         goto cleanup;
     }
-    fd = -1;
 
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_final(&hash, digest);
@@ -273,8 +299,10 @@ scanstore_status_t scanstore_put(const char *dir, scanstore_read_fn read, void *
     int published = publish(dirfd, dir, tmp, out->sha256, &renamed);
     if (renamed)
         tmp[0] = '\0';
-    if (published != 0)
+    if (published != 0) {
+        status = io_status(published);
         goto cleanup;
+    }
     out->created = renamed;
     status = SCANSTORE_OK;
 
@@ -310,4 +338,32 @@ scanstore_status_t scanstore_put_fd(const char *dir, int fd, long long limit, co
                                     scanstore_result_t *out)
 {
     return scanstore_put(dir, fd_read, &fd, limit, expect_mime, out);
+}
+
+long scanstore_remove_stale_temps(const char *dir, int max_age_seconds)
+{
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dirfd >= 0 ? fdopendir(dirfd) : NULL;
+    if (!d) {
+        log_error("scan store: open %s: %s", dir, strerror(errno));
+        if (dirfd >= 0)
+            close(dirfd);
+        return -1;
+    }
+    long removed = 0;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (strncmp(e->d_name, TEMP_PREFIX, sizeof TEMP_PREFIX - 1) != 0 ||
+            fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            now - st.st_mtime < max_age_seconds)
+            continue;
+        if (unlinkat(dirfd, e->d_name, 0) == 0)
+            removed++;
+        else if (errno != ENOENT)
+            log_error("scan store: remove %s/%s: %s", dir, e->d_name, strerror(errno));
+    }
+    closedir(d); /* closes dirfd */
+    return removed;
 }

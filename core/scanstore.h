@@ -28,6 +28,7 @@ typedef enum {
     SCANSTORE_WRONG_TYPE, /* the bytes are not of the expected type */
     SCANSTORE_READ_ERROR, /* the source failed */
     SCANSTORE_IO_ERROR,   /* the store could not be written (logged) */
+    SCANSTORE_NO_SPACE,   /* the store's file system is full (ENOSPC, EDQUOT; logged) */
 } scanstore_status_t;
 
 /* What a put stored. */
@@ -57,6 +58,12 @@ scanstore_status_t scanstore_put(const char *dir, scanstore_read_fn read, void *
 /* scanstore_put reading from the file descriptor fd (not closed). */
 scanstore_status_t scanstore_put_fd(const char *dir, int fd, long long limit, const char *expect_mime,
                                     scanstore_result_t *out);
+
+/* Removes the temporary files in dir left by puts that never finished
+ * (their process was killed) and unchanged for max_age_seconds: a put
+ * writes its file without pause and renames it at once, so an old one is
+ * nobody's. The number removed, or -1 when dir cannot be read (logged). */
+long scanstore_remove_stale_temps(const char *dir, int max_age_seconds);
 
 /* true when sha is 64 lower-case hex digits, i.e. a name of the store. */
 bool scanstore_sha_valid(const char *sha);

@@ -10,4 +10,8 @@
  * nothing above U+10FFFF). */
 bool utf8_valid(const char *s, size_t n);
 
+/* Number of code points of a valid UTF-8 string (its width in a table,
+ * its length in characters). */
+size_t utf8_length(const char *s);
+
 #endif

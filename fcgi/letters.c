@@ -27,25 +27,10 @@ const char *const letters_list_params[] = {"direction", "number", "sender", "cla
                                            "to",        "status", "limit",  "cursor",         NULL};
 const char *const numbering_preview_params[] = {"unit_id", "classification", "security", NULL};
 
-static void pqclear_cleanup(void *res)
-{
-    PQclear(res);
-}
-
-/* Like req_sql, but does not reply on failure: the caller looks at
- * db_sqlstate() first (a unique violation is a 409, not a 500). */
-static PGresult *sql_try(request_t *req, const char *sql, int n, const char *const *params)
-{
-    PGresult *res = db_query(req->db, sql, n, params);
-    if (res)
-        arena_on_reset(req->arena, pqclear_cleanup, res);
-    return res;
-}
-
 /* true when the last statement broke the unique index or constraint name. */
 static bool unique_violation(request_t *req, const char *name)
 {
-    return strcmp(db_sqlstate(req->db), "23505") == 0 && strstr(db_error(req->db), name) != NULL;
+    return req_violation(req, "23505", name);
 }
 
 static void json_cleanup(void *json)
@@ -756,7 +741,7 @@ void letters_patch(request_t *req)
     json_decref(update);
     const char *params[] = {letter_id, update_text ? arena_strdup(req->arena, update_text) : "{}"};
     free(update_text);
-    PGresult *done = sql_try(req, PATCH_SQL, 2, params);
+    PGresult *done = req_sql_try(req, PATCH_SQL, 2, params);
     if (!done) {
         if (unique_violation(req, "letters_in_sender_number_key"))
             reply_error(req, 409, "conflict", "letter_number",

@@ -2,25 +2,19 @@
 
 #include <string.h>
 
+#include "validate.h"
+
 /* PostgreSQL builds these small lists as JSON itself: one round trip, and
- * the text goes out as it comes. */
-static const char POSITIONS_SQL[] =
-    "SELECT coalesce(json_agg(json_build_object("
-    "    'id', p.id, 'title', p.title, 'parent_id', p.parent_id, 'is_entry_point', p.is_entry_point,"
-    "    'unit', json_build_object('id', u.id, 'code', u.code, 'name', u.name),"
-    "    'holder', (SELECT json_build_object('id', us.id, 'name', us.name, 'acting', nullif(h.kind, 'definitif'))"
-    "               FROM current_position_holders h JOIN users us ON us.id = h.user_id"
-    "               WHERE h.position_id = p.id ORDER BY h.kind = 'definitif' DESC, h.id LIMIT 1))"
-    "  ORDER BY p.id), '[]')::text AS list "
-    "FROM positions p JOIN units u ON u.id = p.unit_id WHERE p.active";
+ * the text goes out as it comes. The shapes are sql/011_admin.sql's
+ * position_json() and classification_json(), shared with the admin API. */
+static const char POSITIONS_SQL[] = "SELECT coalesce(json_agg(position_json(p) ORDER BY p.id), '[]')::text AS list "
+                                    "FROM positions p WHERE p.active OR $1::boolean";
+
+const char *const positions_list_params[] = {"all", NULL};
 
 /* A prefix is matched literally: LIKE's own wildcards are escaped. */
 static const char CLASSIFICATIONS_SQL[] =
-    "SELECT coalesce(json_agg(json_build_object("
-    "    'code', c.code, 'title', c.title, 'parent_code', c.parent_code,"
-    "    'retention_active_years', c.retention_active_years,"
-    "    'retention_inactive_years', c.retention_inactive_years,"
-    "    'final_disposition', c.final_disposition) ORDER BY c.code), '[]')::text AS list "
+    "SELECT coalesce(json_agg(classification_json(c) ORDER BY c.code), '[]')::text AS list "
     "FROM classifications c "
     "WHERE c.code LIKE replace(replace(replace($1, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'";
 
@@ -33,7 +27,13 @@ static void reply_list(request_t *req, const char *sql, int n, const char *const
 
 void positions_list(request_t *req)
 {
-    reply_list(req, POSITIONS_SQL, 0, NULL);
+    const char *all = q_param(req, "all");
+    if (all && strcmp(all, "true") != 0 && strcmp(all, "false") != 0) {
+        q_fail(req, "all", "expected true or false");
+        return;
+    }
+    const char *params[] = {all && strcmp(all, "true") == 0 ? "true" : "false"};
+    reply_list(req, POSITIONS_SQL, 1, params);
 }
 
 void classifications_list(request_t *req)

@@ -6,7 +6,11 @@
 
 #include "request.h"
 
-/* GET /api/positions, GET /api/classifications?prefix= */
+/* Declared query parameters of GET /api/positions. */
+extern const char *const positions_list_params[];
+
+/* GET /api/positions?all= (all=true: the inactive ones too),
+ * GET /api/classifications?prefix= */
 void positions_list(request_t *req);
 void classifications_list(request_t *req);
 

@@ -1,8 +1,11 @@
 #include "records.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "export.h"
 #include "config.h"
@@ -75,6 +78,28 @@ static int stream_start(void *ctx, const export_stats_t *st)
     return req->method_bit == METHOD_HEAD ? 1 : 0;
 }
 
+/* A response whose head is out cannot become an error any more, and
+ * ending it normally would let nginx close the chunked body as if it were
+ * complete (found by scripts/soak: a browser keeps the cut archive as a
+ * finished download). FastCGI has no record for "this response failed",
+ * and nginx takes the connection's end as the response's end; but it takes
+ * a record it does not expect in a response as the upstream failing, and
+ * then drops the client's connection without the last chunk, which every
+ * HTTP client reports as a failed transfer. So: what was written goes out,
+ * then an FCGI_UNKNOWN_TYPE record (a management record, request id 0),
+ * then the connection is shut (libfcgi's END_REQUEST then goes nowhere). */
+static void cut_off(request_t *req)
+{
+    static const unsigned char unknown_type[16] = {1, 11, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    FCGX_FFlush(req->fcgx->out);
+    int fd = req->fcgx->ipcFd;
+    if (fd < 0)
+        return;
+    if (write(fd, unknown_type, sizeof unknown_type) < 0)
+        log_warn("export: cutting the response off: %s", strerror(errno));
+    shutdown(fd, SHUT_RDWR);
+}
+
 void export_get(request_t *req)
 {
     const char *from = q_param(req, "from"), *to = q_param(req, "to"), *format = q_param(req, "format");
@@ -123,12 +148,12 @@ void export_get(request_t *req)
     if (status == EXPORT_OK || status == EXPORT_STOPPED)
         log_info("export %s..%s by %s: %lld letters (%lld withheld), %lld bytes", from, to, req->user->username,
                  st.letters_done, st.withheld, st.bytes_out);
-    else
-        /* The head is out: the archive ends unfinished, which unzip and
-         * tar recognise (no central directory, no end blocks). */
-        log_warn("export %s..%s by %s ended after %lld letters, %lld bytes: %s", from, to, req->user->username,
-                 st.letters_done, st.bytes_out,
+    else {
+        log_warn("export %s..%s by %s ended after %lld letters, %lld bytes: %s; response cut off", from, to,
+                 req->user->username, st.letters_done, st.bytes_out,
                  status == EXPORT_DB_ERROR ? "database error" : "the client went away or a file failed");
+        cut_off(req);
+    }
 }
 
 /* ------------------------------------------------------------------------

@@ -40,8 +40,10 @@ static const char *status_reason(int status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
     default: return status >= 500 ? "Internal Server Error" : "Error";
     }
 }
@@ -158,15 +160,25 @@ static void pqclear_cleanup(void *res)
     PQclear(res);
 }
 
-PGresult *req_sql(request_t *req, const char *sql, int n, const char *const *params)
+PGresult *req_sql_try(request_t *req, const char *sql, int n, const char *const *params)
 {
     PGresult *res = db_query(req->db, sql, n, params);
-    if (!res) {
-        reply_db_error(req);
-        return NULL;
-    }
-    arena_on_reset(req->arena, pqclear_cleanup, res);
+    if (res)
+        arena_on_reset(req->arena, pqclear_cleanup, res);
     return res;
+}
+
+PGresult *req_sql(request_t *req, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = req_sql_try(req, sql, n, params);
+    if (!res)
+        reply_db_error(req);
+    return res;
+}
+
+bool req_violation(request_t *req, const char *sqlstate, const char *name)
+{
+    return strcmp(db_sqlstate(req->db), sqlstate) == 0 && strstr(db_error(req->db), name) != NULL;
 }
 
 bool req_begin(request_t *req)
@@ -196,8 +208,7 @@ bool req_commit(request_t *req)
     return false;
 }
 
-PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n,
-                                 const char *const *params)
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n, const char *const *params)
 {
     db_release_before_flush(req->db);
     PGresult *res = db_query_commit(req->db, sql, n, params);
@@ -214,8 +225,8 @@ PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char 
  * sign-in or a reading, nor a new letter nobody was sent yet. */
 static bool changes_views(const char *action, json_t *detail)
 {
-    static const char *const unseen[] = {"auth.login", "auth.logout", "letter.view", "scan.view", "export.create",
-                                         NULL};
+    static const char *const unseen[] = {"auth.login", "auth.logout",   "letter.view",
+                                         "scan.view",  "export.create", NULL};
     for (int i = 0; unseen[i]; i++)
         if (strcmp(action, unseen[i]) == 0)
             return false;
@@ -262,14 +273,13 @@ static void json_cleanup(void *json)
     json_decref(json);
 }
 
-/* "application/json" with optional parameters ("; charset=utf-8"). */
-static bool is_json_type(const char *type)
+bool req_type_is(const request_t *req, const char *type)
 {
-    static const char json[] = "application/json";
-    if (!type || strncasecmp(type, json, sizeof json - 1) != 0)
+    size_t n = strlen(type);
+    const char *have = req->content_type;
+    if (!have || strncasecmp(have, type, n) != 0)
         return false;
-    char next = type[sizeof json - 1];
-    return next == '\0' || next == ';' || next == ' ';
+    return have[n] == '\0' || have[n] == ';' || have[n] == ' ';
 }
 
 /* Reads and discards what is left of the body, so that a kept-alive
@@ -279,6 +289,30 @@ static void drain_body(request_t *req)
     char buf[8192];
     while (FCGX_GetStr(buf, sizeof buf, req->fcgx->in) > 0) {
     }
+}
+
+const char *req_body(request_t *req, long max, const char *code, size_t *len)
+{
+    if (req->content_length > max) {
+        reply_error(req, 413, "too_large", NULL, "request body larger than %ld bytes", max);
+        return NULL;
+    }
+    if (req->content_length <= 0) {
+        reply_error(req, 400, code, NULL, "request body is empty");
+        return NULL;
+    }
+    *len = (size_t)req->content_length;
+    char *buf = arena_alloc(req->arena, *len + 1);
+    if (!buf) {
+        reply_error(req, 413, "too_large", NULL, "request body too large");
+        return NULL;
+    }
+    int got = FCGX_GetStr(buf, (int)*len, req->fcgx->in);
+    if (got < 0 || (size_t)got != *len) {
+        reply_error(req, 400, code, NULL, "request body shorter than its Content-Length");
+        return NULL;
+    }
+    return buf;
 }
 
 json_t *req_json_body(request_t *req)
@@ -291,21 +325,14 @@ json_t *req_json_body(request_t *req)
         reply_error(req, 400, "invalid_json", NULL, "request body is empty; a JSON object is expected");
         return NULL;
     }
-    if (!is_json_type(req->content_type)) {
+    if (!req_type_is(req, "application/json")) {
         reply_error(req, 415, "unsupported_media_type", NULL, "Content-Type must be application/json");
         return NULL;
     }
-    size_t len = (size_t)req->content_length;
-    char *buf = arena_alloc(req->arena, len + 1);
-    if (!buf) {
-        reply_error(req, 413, "too_large", NULL, "request body too large");
+    size_t len;
+    const char *buf = req_body(req, req->config->max_json_bytes, "invalid_json", &len);
+    if (!buf)
         return NULL;
-    }
-    int got = FCGX_GetStr(buf, (int)len, req->fcgx->in);
-    if (got < 0 || (size_t)got != len) {
-        reply_error(req, 400, "invalid_json", NULL, "request body shorter than its Content-Length");
-        return NULL;
-    }
     if (!utf8_valid(buf, len)) {
         reply_error(req, 400, "invalid_json", NULL, "request body is not valid UTF-8");
         return NULL;

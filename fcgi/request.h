@@ -86,6 +86,15 @@ long long req_arg_id(const request_t *req, size_t i);
  * has replied (400 invalid_json, 413 too_large, 415) and returns NULL. */
 json_t *req_json_body(request_t *req);
 
+/* Whether the body's Content-Type is type ("text/csv"), parameters such
+ * as "; charset=utf-8" aside. */
+bool req_type_is(const request_t *req, const char *type);
+
+/* The whole body, of at most max bytes, NUL-terminated in the arena, its
+ * length in *len. On failure it has replied (413 too_large; 400 with
+ * error code code when empty or short) and returns NULL. */
+const char *req_body(request_t *req, long max, const char *code, size_t *len);
+
 /* Reads up to n bytes of the request body into buf; the number read, 0
  * at its end, -1 on error. For raw uploads; JSON uses req_json_body. */
 int req_read(request_t *req, char *buf, int n);
@@ -94,6 +103,14 @@ int req_read(request_t *req, char *buf, int n);
  * failure it has replied (503 database_unavailable, else 500) and
  * returns NULL. */
 PGresult *req_sql(request_t *req, const char *sql, int n, const char *const *params);
+
+/* Like req_sql, but does not reply on failure, so that the caller can
+ * turn a refusal of the database (req_violation) into a 409 first. */
+PGresult *req_sql_try(request_t *req, const char *sql, int n, const char *const *params);
+
+/* true when the last statement failed with sqlstate ("23505": unique
+ * violation) and the error names name (a constraint, index or rule). */
+bool req_violation(request_t *req, const char *sqlstate, const char *name);
 
 /* Transactions that reply (503 / 500) on failure and return false. A
  * transaction left open by a handler is rolled back after the reply. */
@@ -113,8 +130,7 @@ bool req_audit(request_t *req, const char *user_id, const char *action, const ch
  * remember are forgotten before the caller replies. The result (freed
  * with the arena), or NULL without a reply: the caller answers, asking
  * db_sqlstate() what failed, and rolls back. */
-PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n,
-                                 const char *const *params);
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n, const char *const *params);
 
 /* req_audit and req_commit in one: the transaction's last step, its audit
  * row and COMMIT in one round trip. */

@@ -200,6 +200,10 @@ static bool store_body(request_t *req, const char *mime, scanstore_result_t *sto
     case SCANSTORE_READ_ERROR:
         reply_error(req, 400, "invalid_body", NULL, "the request body could not be read");
         return false;
+    case SCANSTORE_NO_SPACE:
+        /* Nothing was stored; the client may send the file again later. */
+        reply_error(req, 507, "insufficient_storage", NULL, "the scan store is full; try again later");
+        return false;
     case SCANSTORE_IO_ERROR: break;
     }
     reply_error(req, 500, "internal", NULL, "internal error");

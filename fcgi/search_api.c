@@ -197,8 +197,7 @@ static void append_json(textbuf_t *b, json_t *value)
 
 /* The answer, written as text around the summaries PostgreSQL (or the
  * worker's memory) gave, which are not parsed again. */
-static void reply_results(request_t *req, const search_result_t *res, const char **summaries,
-                          const struct timespec *t0)
+static void reply_results(request_t *req, const search_result_t *res, const char **summaries, const struct timespec *t0)
 {
     textbuf_t b = TEXTBUF_INIT;
     tb_printf(&b, "{\"total\":%lld,\"total_exact\":%s,\"items\":[", (long long)res->total,

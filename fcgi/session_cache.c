@@ -4,10 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <time.h>
 
 #include "log.h"
+#include "shared_counter.h"
 
 #define SLOTS 256 /* sessions a worker remembers; more share slots */
 
@@ -24,13 +23,6 @@ static entry_t slots[SLOTS];
 static long ttl = 0; /* ms; 0 until attached: nothing is remembered */
 static _Atomic unsigned long local_counter;
 static _Atomic unsigned long *counter = &local_counter;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void clear_slot(entry_t *e)
 {
@@ -58,13 +50,9 @@ static void on_notify(void *arg, const char *channel, const char *payload)
 
 void session_cache_share(void)
 {
-    void *p = mmap(NULL, sizeof(*counter), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-        log_warn("session cache: no shared memory; sessions are remembered per worker only");
-        return;
-    }
-    counter = p;
-    atomic_init(counter, 0);
+    _Atomic unsigned long *p = shared_counter_map("session cache: sessions are remembered per worker only");
+    if (p)
+        counter = p;
 }
 
 void session_cache_attach(db_t *db, long ttl_ms)
@@ -88,7 +76,7 @@ user_t *session_cache_get(arena_t *arena, const char *token_hash)
     entry_t *e = slot_of(token_hash);
     if (strcmp(e->token_hash, token_hash) != 0)
         return NULL;
-    if (e->epoch != atomic_load(counter) || now_ms() - e->confirmed_ms >= ttl) {
+    if (e->epoch != atomic_load(counter) || monotonic_ms() - e->confirmed_ms >= ttl) {
         clear_slot(e);
         return NULL;
     }
@@ -130,7 +118,7 @@ void session_cache_put(const char *token_hash, const user_t *u, unsigned long ge
     e->user_id = u->id;
     e->roles = u->roles;
     e->epoch = generation;
-    e->confirmed_ms = now_ms();
+    e->confirmed_ms = monotonic_ms();
 }
 
 void session_cache_forget_all(void)

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classification.h"
+#include "utf8.h"
+
 const char *const V_DIRECTIONS[] = {"in", "out", NULL};
 const char *const V_SECURITIES[] = {"biasa", "terbatas", "rahasia", "sangat_rahasia", NULL};
 const char *const V_URGENCIES[] = {"biasa", "segera", "sangat_segera", NULL};
@@ -17,11 +20,7 @@ static bool fail(request_t *req, const char *field, const char *why)
 
 size_t utf8_chars(const char *s)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
+    return utf8_length(s);
 }
 
 static bool is_space(char c)
@@ -161,19 +160,38 @@ bool v_known_fields(request_t *req, json_t *obj, const char *const *known)
 
 bool classification_code_valid(const char *s)
 {
-    /* As the schema's CHECK: three digits, then dotted groups of 1-4. */
-    size_t n = s ? strlen(s) : 0;
-    if (n < 3 || n > 64 || strspn(s, "0123456789") < 3)
-        return false;
-    for (const char *p = s + 3; *p;) {
-        if (*p != '.')
-            return false;
-        size_t digits = strspn(p + 1, "0123456789");
-        if (digits < 1 || digits > 4)
-            return false;
-        p += 1 + digits;
-    }
+    return class_code_valid(s);
+}
+
+bool v_bool(request_t *req, json_t *obj, const char *field, const char **out)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, field);
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_boolean(v))
+        return fail(req, field, "expected true or false");
+    *out = json_is_true(v) ? "true" : "false";
     return true;
+}
+
+bool v_int(request_t *req, json_t *obj, const char *field, long long min, long long max, const char **out)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, field);
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        reply_error(req, 400, "invalid_field", field, "%s: expected a whole number from %lld to %lld", field, min, max);
+        return false;
+    }
+    *out = arena_printf(req->arena, "%lld", (long long)json_integer_value(v));
+    return true;
+}
+
+bool v_present(json_t *obj, const char *field)
+{
+    return json_object_get(obj, field) != NULL;
 }
 
 const char *q_param(request_t *req, const char *name)
@@ -186,4 +204,18 @@ bool q_fail(request_t *req, const char *field, const char *why)
 {
     reply_error(req, 400, "invalid_query", field, "%s: %s", field, why);
     return false;
+}
+
+bool q_limit(request_t *req, long *out)
+{
+    const char *text = q_param(req, "limit");
+    *out = Q_LIMIT_DEFAULT;
+    if (!text)
+        return true;
+    size_t n = strlen(text);
+    long v = strspn(text, "0123456789") == n && n <= 4 ? atol(text) : 0;
+    if (v < 1 || v > Q_LIMIT_MAX)
+        return q_fail(req, "limit", "expected 1 to 200");
+    *out = v;
+    return true;
 }

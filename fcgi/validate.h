@@ -34,6 +34,16 @@ bool v_date(request_t *req, json_t *obj, const char *field, unsigned flags, cons
 /* A positive integer id (a JSON integer, or its decimal text), as text. */
 bool v_id(request_t *req, json_t *obj, const char *field, unsigned flags, const char **out);
 
+/* true or false, as the text "true" / "false" for a $n::boolean. */
+bool v_bool(request_t *req, json_t *obj, const char *field, const char **out);
+
+/* A JSON integer min..max, as its decimal text. */
+bool v_int(request_t *req, json_t *obj, const char *field, long long min, long long max, const char **out);
+
+/* Whether obj names field at all (null included): in a PATCH, an absent
+ * member keeps the stored value and null clears it. */
+bool v_present(json_t *obj, const char *field);
+
 /* 400 for the first member of obj not named in known (NULL-terminated). */
 bool v_known_fields(request_t *req, json_t *obj, const char *const *known);
 
@@ -54,5 +64,11 @@ const char *q_param(request_t *req, const char *name);
 
 /* Replies 400 invalid_query "field: why" and returns false. */
 bool q_fail(request_t *req, const char *field, const char *why);
+
+/* The list size of API.md: ?limit= 1..Q_LIMIT_MAX, by default
+ * Q_LIMIT_DEFAULT; false after replying 400. */
+#define Q_LIMIT_DEFAULT 50
+#define Q_LIMIT_MAX 200
+bool q_limit(request_t *req, long *out);
 
 #endif

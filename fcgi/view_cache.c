@@ -4,13 +4,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <time.h>
 
 #include "log.h"
+#include "shared_counter.h"
 
-#define SLOTS 512                 /* pages a worker remembers; more share slots */
-#define PAGE_MAX (256 * 1024)     /* a bigger page is not kept */
+#define SLOTS 512             /* pages a worker remembers; more share slots */
+#define PAGE_MAX (256 * 1024) /* a bigger page is not kept */
 #define KEY_MAX 160
 
 /* view_kind_t + 1: 0 marks an empty slot. */
@@ -31,13 +30,6 @@ static entry_t slots[SLOTS];
 static long ttl = 0; /* ms; 0 until attached: nothing is remembered */
 static _Atomic unsigned long local_counter;
 static _Atomic unsigned long *counter = &local_counter;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void clear_slot(entry_t *e)
 {
@@ -104,13 +96,10 @@ static void on_session_notify(void *arg, const char *channel, const char *payloa
 
 void view_cache_share(void)
 {
-    void *p = mmap(NULL, sizeof(*counter), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-        log_warn("view cache: no shared memory; a change is seen at once only by the worker that made it");
-        return;
-    }
-    counter = p;
-    atomic_init(counter, 0);
+    _Atomic unsigned long *p =
+        shared_counter_map("view cache: a change is seen at once only by the worker that made it");
+    if (p)
+        counter = p;
 }
 
 void view_cache_attach(db_t *db, long ttl_ms)
@@ -134,7 +123,7 @@ static const char *get(arena_t *arena, kind_t kind, long long id, const char *ke
     entry_t *e = slot_of(kind, id, key);
     if (e->kind != kind || e->id != id || strcmp(e->key, key) != 0)
         return NULL;
-    if (e->epoch != atomic_load(counter) || now_ms() - e->stored_ms >= ttl) {
+    if (e->epoch != atomic_load(counter) || monotonic_ms() - e->stored_ms >= ttl) {
         clear_slot(e);
         return NULL;
     }
@@ -154,7 +143,7 @@ static void put(kind_t kind, long long id, const char *key, const char *page, un
     e->id = id;
     strcpy(e->key, key);
     e->epoch = generation;
-    e->stored_ms = now_ms();
+    e->stored_ms = monotonic_ms();
 }
 
 const char *view_cache_get(arena_t *arena, view_kind_t kind, long long id, const char *key)

@@ -39,7 +39,8 @@ static const char USAGE[] =
     "ESURAT_OCR_LEASE_SECONDS (60), ESURAT_OCR_MAX_ATTEMPTS (3), ESURAT_OCR_RETRY_SECONDS (10),\n"
     "ESURAT_OCR_STOP_GRACE_SECONDS (15), ESURAT_OCR_PAGE_SECONDS (60), ESURAT_OCR_MAX_PAGES (200),\n"
     "ESURAT_OCR_MAX_MEGAPIXELS (80), ESURAT_MAX_SCAN_BYTES (50 MiB), ESURAT_OCR_LANGS (ind+eng),\n"
-    "ESURAT_DRAFT_SCAN_HOURS (24), ESURAT_INDEXER (1; 0: no indexer thread on this host).\n";
+    "ESURAT_DRAFT_SCAN_HOURS (24), ESURAT_SCAN_TEMP_SECONDS (3600),\n"
+    "ESURAT_INDEXER (1; 0: no indexer thread on this host).\n";
 
 /* libgomp reads OMP_THREAD_LIMIT once, when it is loaded, before main:
  * the limit is set and the program started again. One thread per page
@@ -125,6 +126,8 @@ int main(int argc, char **argv)
         .heartbeat_seconds = (int)config_long("ESURAT_HEARTBEAT_SECONDS", 5, 1, 3600),
         .poll_seconds = (int)config_long("ESURAT_OCR_POLL_SECONDS", 10, 1, 3600),
         .draft_hours = (int)config_long("ESURAT_DRAFT_SCAN_HOURS", 24, 1, 24 * 365),
+        .scan_dir = queue.scan_dir,
+        .temp_seconds = (int)config_long("ESURAT_SCAN_TEMP_SECONDS", 3600, 1, 86400 * 30),
         .ocr = &ocr,
         .queue = &queue,
         .stop = &stop_requested,

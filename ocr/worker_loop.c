@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "scanstore.h"
 
 typedef struct {
     long long queued, running, failed;
@@ -74,6 +75,17 @@ static void remove_stale_drafts(db_t *db, int hours)
                      1, params);
     if (n > 0)
         log_info("removed %ld draft scans no letter took", n);
+}
+
+/* Temporary files of uploads whose esurat-fcgi worker was killed in the
+ * middle: nothing else would ever remove them. */
+static void remove_stale_temps(const worker_loop_config_t *config)
+{
+    if (!config->scan_dir)
+        return;
+    long n = scanstore_remove_stale_temps(config->scan_dir, config->temp_seconds);
+    if (n > 0)
+        log_info("removed %ld temporary files of unfinished uploads from the scan store", n);
 }
 
 static double now_s(void)
@@ -149,6 +161,7 @@ int worker_loop_run(const worker_loop_config_t *config)
             }
             remove_expired_sessions(db);
             remove_stale_drafts(db, config->draft_hours);
+            remove_stale_temps(config);
             next_beat = now + config->heartbeat_seconds;
         }
         /* Every wake-up looks at the queue: a notification may have been

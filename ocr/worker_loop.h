@@ -16,6 +16,8 @@ typedef struct {
     int heartbeat_seconds;
     int poll_seconds;        /* ESURAT_OCR_POLL_SECONDS: look at the queue at least this often */
     int draft_hours;         /* ESURAT_DRAFT_SCAN_HOURS: unattached draft scans are removed after */
+    const char *scan_dir;    /* ESURAT_SCAN_DIR: the scan store */
+    int temp_seconds;        /* ESURAT_SCAN_TEMP_SECONDS: temporary files of killed uploads removed after */
     const pool_config_t *ocr; /* threads 0: no OCR */
     const queue_config_t *queue;
     volatile sig_atomic_t *stop; /* set by a signal handler to end the loop */

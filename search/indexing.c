@@ -220,8 +220,19 @@ static int apply_letters(db_t *db, search_writer_t *w, id_list_t *ids, indexing_
     if (!ids->n)
         return 0;
     const char *params[] = {ids_text(ids)};
+    /* Both reads from one snapshot: a letter and its pages as one commit
+     * left them (read apart, a transaction that changed both could commit
+     * in between, and a half-changed letter would be searchable until its
+     * outbox row came round). */
+    bool own = !db_in_transaction(db);
+    if (own && db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0) {
+        fail(err, "reading letters: %s", db_error(db));
+        return -1;
+    }
     PGresult *letters = db_query(db, LETTERS_BY_ID_SQL, 1, params);
     PGresult *pages = letters ? db_query(db, PAGES_BY_ID_SQL, 1, params) : NULL;
+    if (own)
+        db_rollback(db); /* read only: nothing to keep */
     if (!letters || !pages) {
         PQclear(letters);
         fail(err, "reading letters: %s", db_error(db));
@@ -398,21 +409,24 @@ int indexing_check(db_t *db, search_writer_t *w, indexing_error_t *err)
     }
 }
 
-/* Writes the letters of a LETTERS_PAGE_SQL result. Returns the number
- * written, or -1. */
-static long write_page(search_writer_t *w, PGresult *res, indexing_error_t *err)
+/* Called for each letter of a page; 0, or -1 with *err set. */
+typedef int (*letter_fn)(void *ctx, const search_letter_t *l, indexing_error_t *err);
+
+/* Calls fn for each letter of a LETTERS_PAGE_SQL result, its OCR pages
+ * unpacked. Returns the number of letters, or -1. */
+static long each_letter(PGresult *res, letter_fn fn, void *ctx, indexing_error_t *err)
 {
     int n = PQntuples(res);
     search_page_t *pages = NULL;
     size_t cap = 0;
-    long written = 0;
+    long done = 0;
     for (int i = 0; i < n; i++) {
         const char *blob = db_get(res, i, "pages");
         char *copy = blob ? strdup(blob) : NULL;
         size_t np = 0;
         if (blob && !copy) {
             fail(err, "out of memory");
-            written = -1;
+            done = -1;
             break;
         }
         for (char *save = NULL, *rec = copy ? strtok_r(copy, "\x1e", &save) : NULL; rec;
@@ -424,7 +438,7 @@ static long write_page(search_writer_t *w, PGresult *res, indexing_error_t *err)
                 size_t c = cap ? cap * 2 : 16;
                 search_page_t *grown = realloc(pages, c * sizeof *grown);
                 if (!grown) {
-                    written = -1;
+                    done = -1;
                     break;
                 }
                 pages = grown;
@@ -433,9 +447,8 @@ static long write_page(search_writer_t *w, PGresult *res, indexing_error_t *err)
             *a = *b = '\0';
             pages[np++] = (search_page_t){.scan_id = strtoll(rec, NULL, 10), .page = atoi(a + 1), .text = b + 1};
         }
-        long long id = strtoll(db_get(res, i, "id"), NULL, 10);
         search_letter_t l = {
-            .id = id,
+            .id = strtoll(db_get(res, i, "id"), NULL, 10),
             .direction = db_get(res, i, "direction"),
             .letter_number = db_get(res, i, "letter_number"),
             .sender = db_get(res, i, "sender"),
@@ -449,21 +462,34 @@ static long write_page(search_writer_t *w, PGresult *res, indexing_error_t *err)
             .pages = pages,
             .npages = np,
         };
-        search_error_t e;
-        if (written >= 0 && search_writer_put(w, &l, &e) != SEARCH_OK) {
-            fail(err, "letter %lld: %s", id, e.message);
-            written = -1;
-        }
+        if (done >= 0 && fn(ctx, &l, err) != 0)
+            done = -1;
         free(copy);
-        if (written < 0) {
+        if (done < 0) {
             if (!err->message[0])
                 fail(err, "out of memory");
             break;
         }
-        written++;
+        done++;
     }
     free(pages);
-    return written;
+    return done;
+}
+
+static int put_letter(void *ctx, const search_letter_t *l, indexing_error_t *err)
+{
+    search_error_t e;
+    if (search_writer_put(ctx, l, &e) == SEARCH_OK)
+        return 0;
+    fail(err, "letter %lld: %s", l->id, e.message);
+    return -1;
+}
+
+/* Writes the letters of a LETTERS_PAGE_SQL result. Returns the number
+ * written, or -1. */
+static long write_page(search_writer_t *w, PGresult *res, indexing_error_t *err)
+{
+    return each_letter(res, put_letter, w, err);
 }
 
 /* Sends the query for the page after id `after`, up to id `hi` (the
@@ -758,4 +784,122 @@ long indexing_prune(db_t *db, int days)
     const char *params[] = {d};
     return db_exec(db, "DELETE FROM index_outbox WHERE processed_at < now() - make_interval(days => $1::int)", 1,
                    params);
+}
+
+/* ------------------------------------------------------------------ verify */
+
+typedef struct {
+    search_reader_t *reader;
+    indexing_verify_t *v;
+    const long long *ids; /* the index's documents, ascending */
+    size_t nids, next;    /* ids[next] is the first not yet matched */
+} verify_state_t;
+
+static void note(indexing_verify_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(indexing_verify_t *v, const char *fmt, ...)
+{
+    if (v->nfirst >= INDEXING_VERIFY_SHOWN)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->first[v->nfirst++], sizeof v->first[0], fmt, ap);
+    va_end(ap);
+}
+
+/* Documents before `upto` that no letter claimed are extra. */
+static void extra_until(verify_state_t *st, long long upto)
+{
+    for (; st->next < st->nids && st->ids[st->next] < upto; st->next++) {
+        st->v->extra++;
+        note(st->v, "letter %lld: in the index, not in the database", st->ids[st->next]);
+    }
+}
+
+static int verify_letter(void *ctx, const search_letter_t *l, indexing_error_t *err)
+{
+    verify_state_t *st = ctx;
+    extra_until(st, l->id);
+    if (st->next < st->nids && st->ids[st->next] == l->id)
+        st->next++;
+    st->v->letters++;
+    char why[200];
+    search_error_t e;
+    if (search_reader_compare(st->reader, l, why, sizeof why, &e) != SEARCH_OK) {
+        fail(err, "letter %lld: %s", l->id, e.message);
+        return -1;
+    }
+    if (!why[0])
+        return 0;
+    if (strcmp(why, "not in the index") == 0)
+        st->v->missing++;
+    else
+        st->v->differ++;
+    note(st->v, "letter %lld: %s", l->id, why);
+    return 0;
+}
+
+static const char VERIFY_PENDING_SQL[] = "SELECT count(*) AS n FROM index_outbox WHERE processed_at IS NULL";
+
+int indexing_verify(db_t *db, const char *index_dir, indexing_verify_t *v, indexing_error_t *err)
+{
+    memset(v, 0, sizeof *v);
+    err->message[0] = '\0';
+    search_error_t e;
+    search_reader_t *r = search_reader_open(index_dir, &e);
+    if (!r) {
+        fail(err, "%s", e.message);
+        return -1;
+    }
+    int rc = -1;
+    long long *ids = NULL;
+    size_t nids = 0;
+    PGresult *res = NULL;
+    /* One snapshot of the database for the whole comparison. */
+    if (db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) < 0) {
+        fail(err, "reading letters: %s", db_error(db));
+        goto cleanup;
+    }
+    if (search_reader_ids(r, &ids, &nids, &e) != SEARCH_OK) {
+        fail(err, "%s", e.message);
+        goto cleanup;
+    }
+    v->documents = (long long)nids;
+    res = db_query(db, VERIFY_PENDING_SQL, 0, NULL);
+    if (!res) {
+        fail(err, "reading the outbox: %s", db_error(db));
+        goto cleanup;
+    }
+    v->pending = strtoll(db_get(res, 0, "n"), NULL, 10);
+    PQclear(res);
+    res = NULL;
+    verify_state_t st = {.reader = r, .v = v, .ids = ids, .nids = nids};
+    char after[32] = "0", limit[16], hi[32];
+    snprintf(limit, sizeof limit, "%d", INDEXING_PAGE);
+    snprintf(hi, sizeof hi, "%lld", LLONG_MAX);
+    for (;;) {
+        const char *params[] = {after, limit, hi};
+        res = db_query(db, LETTERS_PAGE_SQL, 3, params);
+        if (!res) {
+            fail(err, "reading letters: %s", db_error(db));
+            goto cleanup;
+        }
+        int n = PQntuples(res);
+        if (n == 0)
+            break;
+        if (each_letter(res, verify_letter, &st, err) < 0)
+            goto cleanup;
+        snprintf(after, sizeof after, "%s", db_get(res, n - 1, "id"));
+        PQclear(res);
+        res = NULL;
+    }
+    extra_until(&st, LLONG_MAX);
+    rc = 0;
+
+cleanup:
+    PQclear(res);
+    if (db_in_transaction(db))
+        db_rollback(db);
+    free(ids);
+    search_reader_close(r);
+    return rc;
 }

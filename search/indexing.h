@@ -64,6 +64,27 @@ int indexing_catch_up(db_t *db, search_writer_t *w, indexing_error_t *err);
  * the database could not be asked. Drains the pending rows first. */
 int indexing_check(db_t *db, search_writer_t *w, indexing_error_t *err);
 
+/* What indexing_verify found. */
+#define INDEXING_VERIFY_SHOWN 10
+typedef struct {
+    long long letters;   /* in the database */
+    long long documents; /* in the index */
+    long long missing;   /* letters without their document */
+    long long extra;     /* documents without their letter */
+    long long differ;    /* documents unlike their letter today */
+    long long pending;   /* outbox rows not yet applied (changes on their way) */
+    char first[INDEXING_VERIFY_SHOWN][256]; /* the first problems, "letter 12: ..." */
+    int nfirst;
+} indexing_verify_t;
+
+/* Compares the live index of index_dir, read only, document by document
+ * with what the indexer would write for each letter of one snapshot of
+ * the database (search_reader_compare), and the other way round. Meant
+ * for a quiet system: a letter changed while it runs, or still in the
+ * outbox (v->pending), may show as different. 0 with *v filled, or -1
+ * with *err set (the index or the database could not be read). */
+int indexing_verify(db_t *db, const char *index_dir, indexing_verify_t *v, indexing_error_t *err);
+
 /* Removes processed outbox rows older than days. */
 long indexing_prune(db_t *db, int days);
 

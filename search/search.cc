@@ -332,7 +332,9 @@ std::vector<page_text> parse_data(const std::string &data)
     return pages;
 }
 
-Xapian::Document make_document(Xapian::TermGenerator &tg, const search_letter_t *l)
+// spelling: feed the spelling data of tg's database (the writer's); the
+// document is the same either way.
+Xapian::Document make_document(Xapian::TermGenerator &tg, const search_letter_t *l, bool spelling = true)
 {
     Xapian::Document doc;
     tg.set_document(doc);
@@ -341,7 +343,7 @@ Xapian::Document make_document(Xapian::TermGenerator &tg, const search_letter_t 
     // Spelling data from the registry's own fields only: suggestions lean
     // on words typed by people, not on the OCR's misreadings (and the
     // spelling table costs more to build than everything else).
-    tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    tg.set_flags(spelling ? Xapian::TermGenerator::FLAG_SPELLING : Xapian::TermGenerator::flags(0));
     std::string number = clean_text(l->letter_number, 1000);
     tg.index_text(number, SEARCH_WDF_HIGH);
     tg.increase_termpos(gap);
@@ -733,6 +735,61 @@ struct search_writer {
     Xapian::TermGenerator tg;
 };
 
+namespace
+{
+
+// The term generator of every document: the writer's, and the one that
+// makes a document again to compare it with the index.
+// db: the writer's database, which gets the spelling data; NULL for none.
+void setup_generator(Xapian::TermGenerator &tg, Xapian::WritableDatabase *db)
+{
+    tg.set_stemmer(stemmer());
+    tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    if (db) {
+        tg.set_database(*db);
+        tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    }
+}
+
+std::string quoted(const std::string &term)
+{
+    return "\"" + term.substr(0, 60) + "\"";
+}
+
+// The first difference between a stored document and a fresh one, or "".
+std::string doc_difference(const Xapian::Document &stored, const Xapian::Document &fresh)
+{
+    if (stored.get_data() != fresh.get_data())
+        return "its text (OCR pages, summary) differs";
+    Xapian::TermIterator a = stored.termlist_begin(), b = fresh.termlist_begin();
+    for (; a != stored.termlist_end() && b != fresh.termlist_end(); ++a, ++b) {
+        if (*a != *b)
+            return *a < *b ? "term " + quoted(*a) + " only in the index"
+                           : "term " + quoted(*b) + " missing from the index";
+        if (a.get_wdf() != b.get_wdf())
+            return "term " + quoted(*a) + " counted differently";
+        Xapian::PositionIterator p = a.positionlist_begin(), q = b.positionlist_begin();
+        for (; p != a.positionlist_end() && q != b.positionlist_end(); ++p, ++q)
+            if (*p != *q)
+                break;
+        if (p != a.positionlist_end() || q != b.positionlist_end())
+            return "term " + quoted(*a) + " at other positions";
+    }
+    if (a != stored.termlist_end())
+        return "term " + quoted(*a) + " only in the index";
+    if (b != fresh.termlist_end())
+        return "term " + quoted(*b) + " missing from the index";
+    Xapian::ValueIterator v = stored.values_begin(), u = fresh.values_begin();
+    for (; v != stored.values_end() && u != fresh.values_end(); ++v, ++u)
+        if (v.get_valueno() != u.get_valueno() || *v != *u)
+            return "value " + std::to_string(v.get_valueno()) + " differs";
+    if (v != stored.values_end() || u != fresh.values_end())
+        return "its values differ";
+    return "";
+}
+
+} // namespace
+
 struct search_reader {
     std::string dir;
     std::string gen;
@@ -769,10 +826,7 @@ search_writer_t *search_writer_open(const char *path, bool create, bool bulk, se
         if (bulk)
             flags |= Xapian::DB_NO_SYNC;
         w = new search_writer{Xapian::WritableDatabase(path, flags), Xapian::TermGenerator()};
-        w->tg.set_stemmer(stemmer());
-        w->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-        w->tg.set_database(w->db);
-        w->tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+        setup_generator(w->tg, &w->db);
         return w;
     } catch (...) {
         delete w;
@@ -955,6 +1009,59 @@ long long search_reader_doccount(search_reader_t *r)
         return static_cast<long long>(r->db.get_doccount());
     } catch (...) {
         return -1;
+    }
+}
+
+search_status_t search_reader_ids(search_reader_t *r, long long **ids, size_t *n, search_error_t *err)
+{
+    clear_error(err);
+    *ids = nullptr;
+    *n = 0;
+    try {
+        std::vector<long long> all;
+        all.reserve(r->db.get_doccount());
+        for (Xapian::PostingIterator it = r->db.postlist_begin(""); it != r->db.postlist_end(""); ++it)
+            all.push_back(static_cast<long long>(*it));
+        if (all.empty())
+            return SEARCH_OK;
+        long long *out = static_cast<long long *>(malloc(all.size() * sizeof *out));
+        if (!out) {
+            set_error(err, SEARCH_NOMEM, "out of memory");
+            return SEARCH_NOMEM;
+        }
+        std::copy(all.begin(), all.end(), out);
+        *ids = out;
+        *n = all.size();
+        return SEARCH_OK;
+    } catch (...) {
+        return from_exception(err);
+    }
+}
+
+search_status_t search_reader_compare(search_reader_t *r, const search_letter_t *l, char *why, size_t size,
+                                      search_error_t *err)
+{
+    clear_error(err);
+    if (size)
+        why[0] = '\0';
+    if (!r || !l || l->id < 1 || l->id > static_cast<long long>(UINT_MAX)) {
+        set_error(err, SEARCH_INVALID, "letter id out of range");
+        return SEARCH_INVALID;
+    }
+    try {
+        Xapian::Document stored;
+        try {
+            stored = r->db.get_document(static_cast<Xapian::docid>(l->id));
+        } catch (const Xapian::DocNotFoundError &) {
+            snprintf(why, size, "not in the index");
+            return SEARCH_OK;
+        }
+        Xapian::TermGenerator tg;
+        setup_generator(tg, nullptr);
+        snprintf(why, size, "%s", doc_difference(stored, make_document(tg, l, false)).c_str());
+        return SEARCH_OK;
+    } catch (...) {
+        return from_exception(err);
     }
 }
 

@@ -139,6 +139,19 @@ search_status_t search_reader_get_meta(search_reader_t *r, const char *key, char
 
 long long search_reader_doccount(search_reader_t *r);
 
+/* The ids of every document (letter) of the reader's revision, ascending,
+ * into *ids (malloc'ed, the caller frees; NULL when there are none) and
+ * *n. */
+search_status_t search_reader_ids(search_reader_t *r, long long **ids, size_t *n, search_error_t *err);
+
+/* Compares the document of letter l->id in the reader's revision with the
+ * one search_writer_put would write for l: its text, terms (with counts
+ * and positions) and values. why gets "" when they are equal, else the
+ * first difference ("not in the index", "term \"Zrapat\" missing from the
+ * index", ...). */
+search_status_t search_reader_compare(search_reader_t *r, const search_letter_t *l, char *why, size_t size,
+                                      search_error_t *err);
+
 void search_reader_close(search_reader_t *r);
 
 typedef enum { SEARCH_SORT_RELEVANCE, SEARCH_SORT_DATE } search_sort_t;

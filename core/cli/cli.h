@@ -56,6 +56,7 @@ int cmd_export(const struct cli_command *cmd, int argc, char **argv);
 int cmd_fixity(const struct cli_command *cmd, int argc, char **argv);
 int cmd_retention(const struct cli_command *cmd, int argc, char **argv);
 int cmd_reindex(const struct cli_command *cmd, int argc, char **argv);
+int cmd_index_check(const struct cli_command *cmd, int argc, char **argv);
 
 /* Prints the usage and help of cmd to stdout; returns CLI_OK. */
 int cli_help(const struct cli_command *cmd);
@@ -110,9 +111,6 @@ const char *cli_sql_dir(const char *dir_opt);
 /* Reads the whole file into a NUL-terminated malloc'd buffer (its length
  * in *len). NULL with errno set on failure; EFBIG when larger than max. */
 char *cli_read_file(const char *path, size_t max, size_t *len);
-
-/* Number of code points of a valid UTF-8 string (its width in a table). */
-size_t utf8_length(const char *s);
 
 /* A new JSON object for an audit row's detail: {"via":"cli","os_user":...};
  * the caller adds its own keys. NULL on OOM. */

@@ -163,15 +163,6 @@ fail:;
     return NULL;
 }
 
-size_t utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 json_t *cli_audit_object(void)
 {
     const char *os_user = NULL;

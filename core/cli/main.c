@@ -92,6 +92,15 @@ static const struct cli_command commands[] = {
      "progress, then publishes it. Searches use the old index until then;\n"
      "esurat-worker's indexer follows the new one and applies the changes made\n"
      "during the rebuild. Memory stays bounded whatever the archive's size."},
+    {"index", "check", cmd_index_check, "esurat index check",
+     "compare the search index with the database, letter by letter",
+     "Reads the live index of $ESURAT_INDEX_DIR (default ./index) without writing\n"
+     "it, and every letter from one snapshot of the database: each letter must\n"
+     "have its document, exactly as esurat-worker's indexer would write it now\n"
+     "(text, OCR pages, disposition notes, filters, access groups), and each\n"
+     "document its letter. Exit status 1 when a letter is missing, extra or\n"
+     "different, or changes are still waiting in the index outbox (run it again\n"
+     "on a quiet system: a letter changed while it runs may show as different)."},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

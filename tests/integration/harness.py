@@ -336,8 +336,10 @@ class Stack:
             raise StackError("esurat %s failed (exit %d)\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
         return p
 
-    def stop_pg(self):
-        self.stack("pg_stop")
+    def stop_pg(self, mode="fast"):
+        """pg_ctl stop -m MODE: fast (transactions rolled back) or
+        immediate (as a crash; the next start recovers from the WAL)."""
+        self.stack("pg_stop", mode)
         self._pg_running = False
 
     def start_pg(self):

@@ -14,11 +14,14 @@ nginx, esurat-fcgi, esurat-worker and PostgreSQL (issue 7):
   same payload;
 - an export of 2 000 letters with scans stays under a fixed memory bound;
 - a scan altered on disk and one removed: `esurat fixity` names both, and
-  /api/health and /metrics say so.
+  /api/health and /metrics say so;
+- an export that fails after its first bytes is cut off, never ended as if
+  complete (found by scripts/soak).
 """
 
 import csv
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 import unittest
 import zipfile
@@ -517,6 +521,51 @@ class ExportTest(ExportCase):
         bag = unpack(os.path.join(self.tmp, "damaged.zip"), os.path.join(self.tmp, "damaged"))
         info = self.check_bag(bag)
         self.assertEqual((info["Esurat-Scans-Missing"], info["Esurat-Scans-Damaged"]), ("1", "1"))
+
+    def test_z_export_failing_midway_is_cut_off(self):
+        st = self.stack
+        # Hold the pages' texts: the export sends its head (the counts do not
+        # read them), then waits for them with its first letters.
+        locker = subprocess.Popen(
+            ["bash", os.path.join(SOURCE_DIR, "scripts", "stack"), "psql", "-c",
+             "BEGIN; LOCK TABLE page_texts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)"],
+            env=st.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(locker.kill)
+        held = "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation" \
+               " WHERE c.relname = 'page_texts' AND l.mode = 'AccessExclusiveLock' AND l.granted"
+        deadline = time.time() + 15
+        while st.psql(held) != "1" and time.time() < deadline:
+            time.sleep(0.1)
+        outcome = {}
+
+        def export():
+            try:
+                r = self.admin.get("/api/export?from=%s&to=%s" % PERIOD, timeout=60)
+                outcome["answer"] = "%d, %d bytes" % (r.status, len(r.body))
+            except (http.client.IncompleteRead, ConnectionError) as e:
+                outcome["cut"] = type(e).__name__
+
+        t = threading.Thread(target=export)
+        t.start()
+        waiting = None
+        deadline = time.time() + 15
+        while not waiting and time.time() < deadline:
+            waiting = st.psql("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                              " AND query LIKE '%letter_ocr_text%' LIMIT 1")
+            time.sleep(0.1)
+        self.assertTrue(waiting, "the export never waited for the page texts")
+        # The export's connection ends under it, after its head went out.
+        st.psql("SELECT pg_terminate_backend(%s)" % waiting)
+        t.join(60)
+        # The lock goes with the locker's backend (psql outlives its bash).
+        st.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query LIKE '%LOCK TABLE page_texts%' AND pid <> pg_backend_pid()")
+        locker.wait(30)
+        self.assertNotIn("answer", outcome, "an export cut short was answered as complete: %s" % outcome)
+        self.assertIn("cut", outcome)
+        # The next export is whole again.
+        r, path = self.http_export(self.admin, *PERIOD)
+        self.check_bag(unpack(path, os.path.join(self.tmp, "after-cut")))
 
     @classmethod
     def tearDownClass(cls):

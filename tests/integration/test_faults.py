@@ -1,8 +1,10 @@
 """Faults: a worker killed under load, PostgreSQL stopped and started under
-running workers, esurat-fcgi gone behind nginx, a reload under load."""
+running workers, esurat-fcgi gone behind nginx, a reload under load, a
+PostgreSQL backend killed in the middle of a statement."""
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -10,7 +12,7 @@ import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Stack, hammer  # noqa: E402
+from harness import STACK_SCRIPT, Stack, hammer  # noqa: E402
 
 CLIENTS = 6  # concurrent client threads
 
@@ -172,6 +174,48 @@ class FaultTest(unittest.TestCase):
             return self.stack.psql("SELECT 1") == "1"
         except Exception:
             return False
+
+    def test_backend_killed_in_a_pipelined_statement_answers_503(self):
+        """A registration whose first statement (sent with its BEGIN in one
+        pipeline) loses its PostgreSQL backend midway answers 503, not 500
+        (found by scripts/soak: libpq's error then has no SQLSTATE)."""
+        s = self.stack.session()
+        self.assertEqual(s.login("umum").status, 200)
+        # Hold the agenda counters, so that the registration waits inside
+        # its first statement.
+        locker = subprocess.Popen(
+            ["bash", STACK_SCRIPT, "psql", "-c",
+             "BEGIN; LOCK TABLE number_counters IN EXCLUSIVE MODE; SELECT pg_sleep(60)"],
+            env=self.stack.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(locker.kill)
+        self.assertTrue(wait_for(lambda: self.stack.psql(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " WHERE c.relname = 'number_counters' AND l.mode = 'ExclusiveLock' AND l.granted") == "1", 15))
+        result = {}
+
+        def register():
+            result["r"] = s.post("/api/letters", json={
+                "direction": "in", "letter_number": "005/1/PIPA/2015", "sender": "Dinas Uji",
+                "recipient": "Walikota Pekanbaru", "subject": "Uji koneksi putus"}, timeout=60)
+
+        t = threading.Thread(target=register)
+        t.start()
+        waiting = wait_for(lambda: self.stack.psql(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE '%number_counters%' AND pid <> pg_backend_pid() LIMIT 1"), 15, 0.1)
+        self.assertTrue(waiting, "the registration never waited for the counters")
+        os.kill(int(waiting), signal.SIGKILL)  # PostgreSQL restarts its backends
+        t.join(60)
+        r = result.get("r")
+        self.assertIsNotNone(r, "no answer")
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(r.error_code(), "database_unavailable", r)
+        locker.wait(30)
+        self.stack.wait_health(60)
+        r = s.post("/api/letters", json={
+            "direction": "in", "letter_number": "005/2/PIPA/2015", "sender": "Dinas Uji",
+            "recipient": "Walikota Pekanbaru", "subject": "Uji koneksi pulih"})
+        self.assertEqual(r.status, 201, r)
 
     def test_reload_under_load(self):
         master = self.stack.fcgi_master_pid()

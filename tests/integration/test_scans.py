@@ -2,13 +2,16 @@
 type, byte-identical download through X-Accel-Redirect, the declared type
 checked against the bytes (415), empty (400) and over-limit (413) bodies
 with nothing stored, hostile file names, equal bytes stored once, the OCR
-job queued with the scan, and confidential letters' scans answering 404 to
-whoever may not see them."""
+job queued with the scan, confidential letters' scans answering 404 to
+whoever may not see them, and a full scan store answering 507 with nothing
+stored (found by scripts/soak: it was a 500)."""
 
+import errno
 import hashlib
 import os
 import re
 import struct
+import subprocess
 import sys
 import time
 import unittest
@@ -292,6 +295,48 @@ class ScansTest(unittest.TestCase):
         self.assertEqual(len(after), len(before) + 1, after)
         self.assertEqual(self.count("SELECT count(*) FROM scans"), rows + 1)
 
+    @unittest.skipUnless(os.geteuid() == 0, "mounting a small file system needs root")
+    def test_full_store_answers_507_and_stores_nothing(self):
+        letter = self.create_letter()
+        rows = self.count("SELECT count(*) FROM scans")
+        audits = self.count("SELECT count(*) FROM audit_log WHERE action = 'scan.upload'")
+        st = os.stat(self.scan_dir)
+        # A 1 MiB file system over the store, filled up by a ballast file.
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700,uid=%d,gid=%d" % (st.st_uid, st.st_gid),
+                        "esurat-full", self.scan_dir], check=True)
+        try:
+            ballast = os.path.join(self.scan_dir, "ballast")
+            fd = os.open(ballast, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                with self.assertRaises(OSError) as full:
+                    while True:
+                        os.write(fd, b"\0" * 65536)
+                self.assertEqual(full.exception.errno, errno.ENOSPC)
+            finally:
+                os.close(fd)
+            data = png(width=64, height=64, seed=41)
+            self.assertError(self.upload(letter, data, "image/png"), 507, "insufficient_storage")
+            r = self.user("umum").post("/api/scans", data=data, headers={"Content-Type": "image/png"})
+            self.assertError(r, 507, "insufficient_storage")
+            # Nothing half-written: no temporary file, no row, no audit.
+            self.assertEqual(self.store_files(), ["ballast"])
+            self.assertEqual(self.count("SELECT count(*) FROM scans"), rows)
+            self.assertEqual(self.count("SELECT count(*) FROM audit_log WHERE action = 'scan.upload'"), audits)
+            # Space again: the same upload goes through.
+            os.unlink(ballast)
+            r = self.upload(letter, data, "image/png")
+            self.assertEqual(r.status, 201, r)
+            sha = hashlib.sha256(data).hexdigest()
+            self.assertEqual(self.store_files(), ["%s/%s" % (sha[:2], sha)])
+        finally:
+            subprocess.run(["umount", self.scan_dir], check=True)
+        # The file went with the small file system; the same bytes sent
+        # again put it back in the real store, under the scan it had.
+        r = self.upload(letter, data, "image/png")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("%s/%s" % (sha[:2], sha), self.store_files())
+        self.assertEqual(self.count("SELECT count(*) FROM scans"), rows + 1)
+
     def test_hostile_file_names(self):
         letter = self.create_letter()
         r = self.upload(letter, png(seed=5), "image/png", name="../../etc/passwd")
@@ -388,9 +433,11 @@ class ScansTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        # No 500 anywhere: nginx's access log (flushed every second) has them all.
+        # No 500 anywhere (507 is the full store's answer): nginx's access
+        # log (flushed every second) has them all.
         time.sleep(1.5)
-        errors = [line for line in cls.stack.log("nginx-access").splitlines() if re.search(r'HTTP/1\.[01]" 5\d\d ', line)]
+        errors = [line for line in cls.stack.log("nginx-access").splitlines()
+                  if re.search(r'HTTP/1\.[01]" 5(?!07)\d\d ', line)]
         if errors:
             raise AssertionError("server errors:\n" + "\n".join(errors[:20]))
 

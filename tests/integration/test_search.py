@@ -377,6 +377,30 @@ class SearchTest(unittest.TestCase):
         self.assertIn("is gone", log)
         self.assertGreaterEqual(log.count("rebuilt in"), 3)
 
+    def test_index_check_command(self):
+        r = self.s("umum").post("/api/letters", json={
+            "direction": "in", "letter_number": "005/77/CEK/2015", "letter_date": "2015-01-20",
+            "sender": "Dinas Pendidikan", "recipient": "Walikota Pekanbaru", "subject": "Cek indeks",
+            "classification": "005", "to_position_id": int(self.positions["Walikota Pekanbaru"])})
+        self.assertEqual(r.status, 201, r)
+        lid = r.json["id"]
+        self.wait_indexed()
+        p = self.stack.cli("index", "check", check=False)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("index in step with the database", p.stdout)
+        # A change that went around the outbox: the index no longer says
+        # what the database says, and the check names the letter.
+        self.stack.psql("UPDATE letters SET subject = 'Perihal diubah tanpa antrean' WHERE id = %d" % lid)
+        p = self.stack.cli("index", "check", check=False)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("0 missing, 0 extra, 1 different", p.stderr)
+        self.assertIn("letter %d: term" % lid, p.stderr)
+        # Queued and indexed: in step again.
+        self.stack.psql("SELECT index_outbox_queue(%d)" % lid)
+        self.wait_indexed()
+        p = self.stack.cli("index", "check", check=False)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
     def test_reindex_command(self):
         self.wait_indexed()
         before = self._snapshot()

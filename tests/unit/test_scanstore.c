@@ -1,6 +1,7 @@
 /* The scan store in a temporary directory: equal bytes stored once, the
- * limit, the type check, read errors, names that are only hex, and no
- * temporary file left behind on any path. */
+ * limit, the type check, read errors, names that are only hex, no
+ * temporary file left behind on any path, and the temporary files of
+ * killed uploads removed once old. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -351,6 +353,48 @@ static void test_missing_dir_is_an_io_error(void **state)
     free(body);
 }
 
+/* Creates dir/name with a few bytes, last changed age seconds ago. */
+static void make_file(const char *dir, const char *name, int age)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("half an upload", f);
+    assert_int_equal(fclose(f), 0);
+    struct timespec t[2] = {{.tv_sec = time(NULL) - age}, {.tv_sec = time(NULL) - age}};
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static void test_stale_temps_removed(void **state)
+{
+    const char *dir = *state;
+    unsigned char *body = png_body(100, 9);
+    scanstore_result_t r;
+    assert_int_equal(put(dir, body, 100, 1000, NULL, &r), SCANSTORE_OK);
+    free(body);
+    make_file(dir, ".tmp-0123456789abcdef", 7200); /* a killed upload's */
+    make_file(dir, ".tmp-fedcba9876543210", 10);   /* an upload under way */
+    make_file(dir, "ballast", 7200);               /* not the store's to touch */
+    assert_int_equal(scanstore_remove_stale_temps(dir, 3600), 1);
+    assert_false(exists(dir, ".tmp-0123456789abcdef"));
+    assert_true(exists(dir, ".tmp-fedcba9876543210"));
+    assert_true(exists(dir, "ballast"));
+    char stored[8 + SCANSTORE_SHA_HEX];
+    snprintf(stored, sizeof stored, "%.2s/%s", r.sha256, r.sha256);
+    assert_true(exists(dir, stored));
+    assert_int_equal(scanstore_remove_stale_temps(dir, 5), 1);
+    assert_false(exists(dir, ".tmp-fedcba9876543210"));
+    assert_int_equal(scanstore_remove_stale_temps("/nonexistent/esurat-scans", 5), -1);
+}
+
 static void test_names_are_only_hex(void **state)
 {
     const char *dir = *state;
@@ -423,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_and_read_error, setup, teardown),
         cmocka_unit_test(test_missing_dir_is_an_io_error),
         cmocka_unit_test_setup_teardown(test_names_are_only_hex, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_temps_removed, setup, teardown),
         cmocka_unit_test(test_accel_path_and_names),
         cmocka_unit_test(test_detect),
     };

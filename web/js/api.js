@@ -42,14 +42,19 @@ export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
 }
 
-/** An error answer from the API, or a network failure (status 0). */
+/**
+ * An error answer from the API, or a network failure (status 0). `data` is
+ * the whole parsed answer (some carry more than the error, e.g. the problems
+ * of a CSV import), or null.
+ */
 export class ApiError extends Error {
-  constructor(status, code, message, field = null) {
+  constructor(status, code, message, field = null, data = null) {
     super(message || code || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field;
+    this.data = data;
   }
 }
 
@@ -103,10 +108,11 @@ async function toApiError(res) {
   let code = `http_${res.status}`;
   let message = '';
   let field = null;
+  let data = null;
   const type = res.headers.get('Content-Type') || '';
   if (type.includes('json')) {
     try {
-      const data = await res.json();
+      data = await res.json();
       if (data && typeof data.error === 'object' && data.error) {
         if (typeof data.error.code === 'string') code = data.error.code;
         if (typeof data.error.message === 'string') message = data.error.message;
@@ -116,7 +122,7 @@ async function toApiError(res) {
       /* body is not JSON after all */
     }
   }
-  return new ApiError(res.status, code, message || STATUS_MESSAGES[res.status] || `HTTP ${res.status}`, field);
+  return new ApiError(res.status, code, message || STATUS_MESSAGES[res.status] || `HTTP ${res.status}`, field, data);
 }
 
 /**

@@ -27,6 +27,7 @@ import { inboxBadge, isHolder, startInboxPolling, stopInboxPolling } from './dis
 import { renderExport } from './pages/export.js';
 import { renderRetention } from './pages/retention.js';
 import { renderSearch } from './pages/search.js';
+import { adminRoutes } from './pages/admin.js';
 
 const APP_NAME = 'e-Surat';
 
@@ -60,9 +61,8 @@ export const routes = [
   { path: '/kotak-masuk', title: 'Kotak Masuk', nav: 'Kotak Masuk', holder: true, render: renderInbox },
   { path: '/disposisi/:id', title: 'Disposisi', render: renderDisposition },
   { path: '/lembar/:id', title: 'Lembar Disposisi', render: renderSheet },
-  // The administration's start page: a placeholder until the admin pages
-  // (web/js/pages/admin*.js) take this route.
-  { path: '/admin', title: 'Administrasi', nav: 'Administrasi', roles: ['admin'], render: renderAdminPlaceholder },
+  // The administration: #/admin and its pages (web/js/pages/admin.js).
+  ...adminRoutes,
   { path: '/admin/instruksi', title: 'Instruksi Disposisi', nav: 'Instruksi Disposisi', roles: ['admin'], render: renderInstructions },
   { path: '/arsip/ekspor', title: 'Ekspor Arsip', nav: 'Ekspor Arsip', roles: ['archivist', 'records', 'admin'], render: renderExport },
   { path: '/arsip/retensi', title: 'Retensi Arsip', nav: 'Retensi Arsip', roles: ['records', 'admin'], render: renderRetention },
@@ -340,10 +340,6 @@ async function renderRoute({ focus = false } = {}) {
 }
 
 // ---- pages ----------------------------------------------------------------
-
-function renderAdminPlaceholder(view) {
-  messagePage(view, 'Administrasi', 'Halaman administrasi (pengguna, unit, jabatan, klasifikasi, templat nomor) sedang disiapkan.', ['#/admin/instruksi', 'Instruksi disposisi']);
-}
 
 // ---- events ---------------------------------------------------------------
 

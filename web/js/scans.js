@@ -41,6 +41,7 @@ export function uploadErrorMessage(err) {
     if (err.status === 413) return 'Berkas terlalu besar.';
     if (err.status === 415) return 'Isi berkas tidak sesuai jenisnya atau jenisnya tidak didukung (PDF, TIFF, PNG, JPEG).';
     if (err.status === 400) return 'Berkas kosong atau tidak valid.';
+    if (err.status === 507) return 'Penyimpanan pindaian penuh; berkas tidak tersimpan. Coba lagi nanti atau hubungi administrator.';
     if (err.status === 0) return 'Unggahan terputus (koneksi gagal atau berkas terlalu besar).';
     return api.errorMessage(err);
   }
