@@ -1,6 +1,9 @@
 #include "prefork.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,20 +16,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listen_addr.h"
 #include "log.h"
 
 #define MAX_WORKERS 256
+#define MAX_LISTENERS 2
 #define STOP_GRACE_SECONDS 10
 
 /* ---- worker side ---- */
 
 static volatile sig_atomic_t worker_stop;
-static volatile sig_atomic_t worker_listen_fd = -1;
+/* This worker's copies of the listening sockets (fd 0 first). */
+static volatile sig_atomic_t worker_listen_fds[MAX_LISTENERS] = {-1, -1};
+static int worker_listen_count;
 
 /* A stop signal never drops a request: the handler is installed with
  * SA_RESTART, so an interrupted read of a request goes on, and it only
- * closes this process's copy of the listening socket, so that accept()
- * (restarted) fails with EBADF and the loop ends. A worker waiting on a
+ * closes this process's copies of the listening sockets, so that accept()
+ * (restarted) fails with EBADF and the loop ends (poll() is never
+ * restarted: it returns EINTR). A worker waiting on a
  * kept-alive connection serves what comes on it and ends when nginx closes
  * it. (Shutting that connection down from here would race with libfcgi
  * reusing its descriptor number for the next connection.) */
@@ -34,9 +42,33 @@ static void worker_on_stop(int sig)
 {
     (void)sig;
     worker_stop = 1;
-    if (worker_listen_fd >= 0) {
-        close(worker_listen_fd);
-        worker_listen_fd = -1;
+    for (int i = 0; i < MAX_LISTENERS; i++) {
+        if (worker_listen_fds[i] >= 0) {
+            close(worker_listen_fds[i]);
+            worker_listen_fds[i] = -1;
+        }
+    }
+}
+
+int prefork_next_listener(void)
+{
+    if (worker_listen_count < 2)
+        return worker_stop ? -1 : worker_listen_fds[0];
+    for (;;) {
+        if (worker_stop)
+            return -1;
+        struct pollfd pfd[MAX_LISTENERS];
+        for (int i = 0; i < worker_listen_count; i++)
+            pfd[i] = (struct pollfd){.fd = worker_listen_fds[i], .events = POLLIN};
+        int n = poll(pfd, (nfds_t)worker_listen_count, -1);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        for (int i = 0; n > 0 && i < worker_listen_count; i++) {
+            if (pfd[i].revents & (POLLNVAL | POLLERR))
+                return -1;
+            if (pfd[i].revents & POLLIN)
+                return pfd[i].fd;
+        }
     }
 }
 
@@ -59,7 +91,7 @@ typedef struct {
     time_t started;
 } child_t;
 
-static int open_socket(const char *path)
+static int open_unix_socket(const char *path)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof addr.sun_path) {
@@ -92,7 +124,33 @@ static int open_socket(const char *path)
     return fd;
 }
 
-static pid_t spawn(const prefork_config_t *config, int fd, const sigset_t *old_mask)
+/* A TCP socket on addr (checked by listen_addr_check), or -1 (logged). */
+static int open_tcp_socket(const char *spec, bool allow_public)
+{
+    listen_addr_t addr;
+    char err[256];
+    if (!listen_addr_check(spec, allow_public, &addr, err, sizeof err)) {
+        log_error("cannot listen on %s", err);
+        return -1;
+    }
+    int fd = socket(addr.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_error("socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (addr.addr.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&addr.addr, addr.len) < 0 || listen(fd, 1024) < 0) {
+        log_error("cannot listen on %s: %s", spec, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static pid_t spawn(const prefork_config_t *config, const int *fds, int nfds, const sigset_t *old_mask)
 {
     pid_t pid = fork();
     if (pid < 0) {
@@ -113,12 +171,20 @@ static pid_t spawn(const prefork_config_t *config, int fd, const sigset_t *old_m
     sigprocmask(SIG_SETMASK, old_mask, NULL);
     if (getppid() == 1)
         _exit(0);
-    /* Accept on fd 0 is what libfcgi expects of a FastCGI application. */
-    if (dup2(fd, 0) < 0)
+    /* Accept on fd 0 is what libfcgi expects of a FastCGI application;
+     * a second socket keeps the descriptor the master opened. */
+    if (dup2(fds[0], 0) < 0)
         _exit(1);
-    if (fd != 0)
-        close(fd);
-    worker_listen_fd = 0;
+    worker_listen_fds[0] = 0;
+    for (int i = 1; i < nfds; i++) {
+        int flags = fcntl(fds[i], F_GETFD);
+        if (flags < 0 || fcntl(fds[i], F_SETFD, flags & ~FD_CLOEXEC) < 0)
+            _exit(1);
+        worker_listen_fds[i] = fds[i];
+    }
+    if (fds[0] != 0)
+        close(fds[0]);
+    worker_listen_count = nfds;
     _exit(config->worker_main(0, config->arg));
 }
 
@@ -139,7 +205,7 @@ static void signal_all(child_t *children, int n, int sig, unsigned generation, b
 
 /* Starts workers of the current generation into free slots until there are
  * config->workers of them. */
-static void fill(const prefork_config_t *config, int fd, child_t *children, unsigned generation,
+static void fill(const prefork_config_t *config, const int *fds, int nfds, child_t *children, unsigned generation,
                  const sigset_t *old_mask)
 {
     int current = 0;
@@ -148,7 +214,7 @@ static void fill(const prefork_config_t *config, int fd, child_t *children, unsi
     for (int i = 0; i < MAX_WORKERS && current < config->workers; i++) {
         if (children[i].pid > 0)
             continue;
-        pid_t pid = spawn(config, fd, old_mask);
+        pid_t pid = spawn(config, fds, nfds, old_mask);
         if (pid < 0)
             return;
         children[i] = (child_t){.pid = pid, .generation = generation, .started = time(NULL)};
@@ -162,9 +228,30 @@ int prefork_run(const prefork_config_t *config)
         log_error("workers must be between 1 and %d", MAX_WORKERS / 2);
         return 2;
     }
-    int fd = open_socket(config->socket_path);
-    if (fd < 0)
-        return 1;
+    int fds[MAX_LISTENERS], nfds = 0;
+    if (config->socket_path) {
+        fds[nfds] = open_unix_socket(config->socket_path);
+        if (fds[nfds] < 0)
+            return 1;
+        nfds++;
+    }
+    if (config->listen_tcp) {
+        fds[nfds] = open_tcp_socket(config->listen_tcp, config->listen_public);
+        if (fds[nfds] < 0) {
+            if (nfds)
+                close(fds[0]);
+            return 1;
+        }
+        nfds++;
+    }
+    if (nfds == 0) {
+        log_error("nothing to listen on (a socket path or a TCP address is needed)");
+        return 2;
+    }
+    /* Two sockets: workers wait in poll() and may lose the race for a
+     * connection, so accept() must not block on the other socket. */
+    for (int i = 0; nfds > 1 && i < nfds; i++)
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
 
     sigset_t mask, old_mask;
     sigemptyset(&mask);
@@ -180,8 +267,9 @@ int prefork_run(const prefork_config_t *config)
     bool stopping = false;
     time_t stop_deadline = 0;
     int quick_deaths = 0;
-    log_info("listening on %s with %d workers", config->socket_path, config->workers);
-    fill(config, fd, children, generation, &old_mask);
+    log_info("listening on %s%s%s with %d workers", config->socket_path ? config->socket_path : "",
+             nfds > 1 ? " and " : "", config->listen_tcp ? config->listen_tcp : "", config->workers);
+    fill(config, fds, nfds, children, generation, &old_mask);
 
     for (;;) {
         struct timespec timeout = {.tv_sec = 1};
@@ -197,7 +285,7 @@ int prefork_run(const prefork_config_t *config)
         } else if (sig == SIGHUP && !stopping) {
             log_info("reloading: replacing the workers");
             generation++;
-            fill(config, fd, children, generation, &old_mask);
+            fill(config, fds, nfds, children, generation, &old_mask);
             signal_all(children, MAX_WORKERS, SIGTERM, generation, true);
         }
         /* Reap whatever ended, whichever signal woke us. */
@@ -234,10 +322,12 @@ int prefork_run(const prefork_config_t *config)
             struct timespec pause = {.tv_sec = 1};
             nanosleep(&pause, NULL);
         }
-        fill(config, fd, children, generation, &old_mask);
+        fill(config, fds, nfds, children, generation, &old_mask);
     }
-    close(fd);
-    unlink(config->socket_path);
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    if (config->socket_path)
+        unlink(config->socket_path);
     log_info("stopped");
     return 0;
 }

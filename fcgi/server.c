@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
 #include <string.h>
 #include <time.h>
@@ -37,7 +38,18 @@ int server_worker_main(int listen_fd, void *arg)
     FCGX_Request request;
     FCGX_InitRequest(&request, listen_fd, 0);
     while (!prefork_stopping()) {
-        if (FCGX_Accept_r(&request) < 0)
+        /* A kept-alive connection (ipcFd) is served before anything new;
+         * otherwise accept on the socket where a connection waits. */
+        if (request.ipcFd < 0) {
+            int fd = prefork_next_listener();
+            if (fd < 0)
+                break;
+            request.listen_sock = fd;
+        }
+        int rc = FCGX_Accept_r(&request);
+        if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+            continue; /* another worker took the connection */
+        if (rc < 0)
             break;
         request_handle(&request, arena, db, &config, routes, routes_count);
         FCGX_Finish_r(&request);

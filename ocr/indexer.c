@@ -24,6 +24,9 @@
 #define PRUNE_EVERY_S 3600
 /* After an error, wait this long before trying again. */
 #define RETRY_S 5
+/* The session-level advisory lock that makes one indexer of all the
+ * esurat-worker hosts the writer (an arbitrary constant: "esurIX"). */
+#define WRITER_LOCK_KEY "111533454928984"
 /* The indexer thread's nice value (see indexer_main). */
 #define INDEXER_NICE 10
 
@@ -129,6 +132,36 @@ static search_writer_t *open_live(indexer_t *ix, db_t *db, bool check, char *gen
     return w;
 }
 
+/* Whether this indexer is the one writer: it holds the advisory lock on
+ * its current connection. The lock goes with the session, so after a
+ * reconnection (another backend) it is taken again, or not. Several
+ * workers may run an indexer; the others wait, and one takes over when
+ * the writer's session ends (its host gone: PostgreSQL's TCP keepalives
+ * end the session). Each keeps its own index directory. */
+static bool hold_writer_lock(db_t *db, int *locked_backend, bool *said_waiting)
+{
+    int backend = PQbackendPID(db_conn(db));
+    if (backend != 0 && backend == *locked_backend)
+        return true;
+    *locked_backend = 0;
+    const char *params[] = {WRITER_LOCK_KEY};
+    PGresult *res = db_query(db, "SELECT pg_try_advisory_lock($1::bigint) AS locked", 1, params);
+    const char *v = res ? db_get(res, 0, "locked") : NULL;
+    bool got = v && strcmp(v, "t") == 0;
+    if (res)
+        PQclear(res);
+    if (got) {
+        *locked_backend = backend;
+        if (*said_waiting)
+            log_info("index: this indexer is now the writer");
+        *said_waiting = false;
+    } else if (res && !*said_waiting) {
+        log_info("index: another indexer is the writer; this one waits");
+        *said_waiting = true;
+    }
+    return got;
+}
+
 static void *indexer_main(void *arg)
 {
     indexer_t *ix = arg;
@@ -145,8 +178,17 @@ static void *indexer_main(void *arg)
     char gen[PATH_MAX] = "", now_gen[PATH_MAX];
     search_writer_t *w = NULL;
     time_t last_prune = 0;
+    int locked_backend = 0;
+    bool said_waiting = false;
     while (!*ix->stop) {
         if (!db_ready(db)) {
+            pause_s(ix, RETRY_S);
+            continue;
+        }
+        if (!hold_writer_lock(db, &locked_backend, &said_waiting)) {
+            /* Not (or no longer) the writer: nothing uncommitted is kept. */
+            search_writer_close(w);
+            w = NULL;
             pause_s(ix, RETRY_S);
             continue;
         }

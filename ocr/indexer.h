@@ -3,7 +3,13 @@
  * start (rebuilding it when missing, corrupt or stale), then drains the
  * index outbox every ESURAT_INDEX_POLL_MS (default 200) so that a change
  * is searchable within a second of its commit, and follows a generation
- * published by `esurat reindex`. See search/indexing.h. */
+ * published by `esurat reindex`. See search/indexing.h.
+ *
+ * Of the indexers of all esurat-worker hosts, one writes: the holder of a
+ * PostgreSQL advisory lock; the others wait and one takes over when the
+ * writer's database session ends. ESURAT_INDEXER=0 starts none (an OCR-only
+ * host). A cluster's web hosts read replicas of the writer's index
+ * (xapian-replicate, docs/scaling.md). */
 #ifndef ESURAT_INDEXER_H
 #define ESURAT_INDEXER_H
 

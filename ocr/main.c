@@ -39,7 +39,8 @@ static const char USAGE[] =
     "ESURAT_OCR_LEASE_SECONDS (60), ESURAT_OCR_MAX_ATTEMPTS (3), ESURAT_OCR_RETRY_SECONDS (10),\n"
     "ESURAT_OCR_STOP_GRACE_SECONDS (15), ESURAT_OCR_PAGE_SECONDS (60), ESURAT_OCR_MAX_PAGES (200),\n"
     "ESURAT_OCR_MAX_MEGAPIXELS (80), ESURAT_MAX_SCAN_BYTES (50 MiB), ESURAT_OCR_LANGS (ind+eng),\n"
-    "ESURAT_DRAFT_SCAN_HOURS (24), ESURAT_SCAN_TEMP_SECONDS (3600).\n";
+    "ESURAT_DRAFT_SCAN_HOURS (24), ESURAT_SCAN_TEMP_SECONDS (3600),\n"
+    "ESURAT_INDEXER (1; 0: no indexer thread on this host).\n";
 
 /* libgomp reads OMP_THREAD_LIMIT once, when it is loaded, before main:
  * the limit is set and the program started again. One thread per page
@@ -132,7 +133,9 @@ int main(int argc, char **argv)
         .stop = &stop_requested,
     };
     fixity_loop_start();
-    indexer_t *indexer = indexer_start(config.database_url, &stop_requested);
+    /* ESURAT_INDEXER=0: an OCR-only host of a cluster (docs/scaling.md). */
+    indexer_t *indexer =
+        config_long("ESURAT_INDEXER", 1, 0, 1) ? indexer_start(config.database_url, &stop_requested) : NULL;
     int status = worker_loop_run(&config);
     indexer_join(indexer);
     fixity_loop_stop();

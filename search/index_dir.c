@@ -1,7 +1,14 @@
 /* The index directory: generations of the Xapian database (gen-*) and the
  * link `current` to the live one. A rebuild writes a new generation beside
  * the live one and swaps the link with rename(2), so readers and the
- * writer move from one whole index to the other, never to half of one. */
+ * writer move from one whole index to the other, never to half of one.
+ *
+ * On a web host of a cluster the index directory is instead a replica
+ * kept by xapian-replicate (docs/scaling.md): a directory holding the stub
+ * file XAPIANDB ("auto replica_0") that names the live copy; a full copy
+ * is written to the other name and goes live when the stub is replaced
+ * with rename(2). The copy the stub names is the generation: readers move
+ * to a new full copy exactly as to a new generation. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,20 +23,61 @@
 #include "search.h"
 
 #define LINK_NAME "current"
+#define STUB_NAME "XAPIANDB"
+
+/* When dir holds a replica's stub file, the copy it names into out:
+ * 1 when followed, 0 when there is no stub, -1 when the stub is not one
+ * xapian-replicate writes (a single "auto NAME" line besides comments,
+ * NAME a plain file name). */
+static int follow_replica_stub(const char *dir, char *out, size_t size)
+{
+    char stub[PATH_MAX];
+    if (snprintf(stub, sizeof stub, "%s/" STUB_NAME, dir) >= (int)sizeof stub)
+        return -1;
+    FILE *f = fopen(stub, "re");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    char line[512], name[256] = "";
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        if (sscanf(line, "auto %255s", name) != 1)
+            name[0] = '\0';
+        break;
+    }
+    fclose(f);
+    if (!name[0] || strcmp(name, ".") == 0 || strstr(name, "..") || strchr(name, '/'))
+        return -1;
+    int w = snprintf(out, size, "%s/%s", dir, name);
+    return w < 0 || (size_t)w >= size ? -1 : 1;
+}
 
 int search_dir_current(const char *index_dir, char *out, size_t size)
 {
-    char link[PATH_MAX], target[PATH_MAX];
+    char link[PATH_MAX], target[PATH_MAX], gen[PATH_MAX];
     if (snprintf(link, sizeof link, "%s/" LINK_NAME, index_dir) >= (int)sizeof link)
         return -1;
     ssize_t n = readlink(link, target, sizeof target - 1);
-    if (n <= 0)
+    int w;
+    if (n > 0) {
+        target[n] = '\0';
+        /* The link is relative (gen-...), so that the directory may move. */
+        w = target[0] == '/' ? snprintf(gen, sizeof gen, "%s", target)
+                             : snprintf(gen, sizeof gen, "%s/%s", index_dir, target);
+    } else {
+        /* No link: the directory may be a replica itself. */
+        w = snprintf(gen, sizeof gen, "%s", index_dir);
+    }
+    if (w < 0 || (size_t)w >= sizeof gen)
         return -1;
-    target[n] = '\0';
-    /* The link is relative (gen-...), so that the directory may move. */
-    int w = target[0] == '/' ? snprintf(out, size, "%s", target) : snprintf(out, size, "%s/%s", index_dir, target);
-    if (w < 0 || (size_t)w >= size)
+    int followed = follow_replica_stub(gen, out, size);
+    if (followed < 0 || (followed == 0 && n <= 0))
         return -1;
+    if (followed == 0) {
+        w = snprintf(out, size, "%s", gen);
+        if (w < 0 || (size_t)w >= size)
+            return -1;
+    }
     struct stat st;
     return stat(out, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }

@@ -985,13 +985,20 @@ search_status_t search_reader_refresh(search_reader_t *r, search_error_t *err)
             set_error(err, SEARCH_MISSING, "no index in " + r->dir);
             return SEARCH_MISSING;
         }
-        if (r->gen != gen) {
-            Xapian::Database fresh(gen, Xapian::DB_BACKEND_GLASS);
-            r->db = fresh;
-            r->gen = gen;
-        } else {
-            r->db.reopen();
+        if (r->gen == gen) {
+            try {
+                r->db.reopen();
+                return SEARCH_OK;
+            } catch (const Xapian::DatabaseOpeningError &) {
+                // Its files went away between the look at the link (or a
+                // replica's stub) and the reopen: open what is live now.
+                if (search_dir_current(r->dir.c_str(), gen, sizeof gen) != 0)
+                    throw;
+            }
         }
+        Xapian::Database fresh(gen, Xapian::DB_BACKEND_GLASS);
+        r->db = fresh;
+        r->gen = gen;
         return SEARCH_OK;
     } catch (...) {
         return from_exception(err);
@@ -1152,9 +1159,10 @@ search_status_t search_run(search_reader_t *r, const search_query_t *q, search_r
         try {
             return run_once(r, q, out);
         } catch (const Xapian::DatabaseModifiedError &e) {
-            // The writer moved on under us: take its latest revision once.
+            // The writer (or a replica's changesets, applied back to back)
+            // moved on under us: take the latest revision, twice at most.
             search_result_free(out);
-            if (attempt > 0) {
+            if (attempt > 1) {
                 set_error(err, SEARCH_IO, e.get_type() + std::string(": ") + e.get_msg());
                 return SEARCH_IO;
             }

@@ -149,7 +149,9 @@ class Session:
                 del hdrs[existing]
             if v is not None:
                 hdrs[k] = v
-        conn = http.client.HTTPConnection("127.0.0.1", self.stack.port, timeout=timeout)
+        # A stack on another (test) host names its address (scripts/cluster-test).
+        host = getattr(self.stack, "host", "127.0.0.1")
+        conn = http.client.HTTPConnection(host, self.stack.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=hdrs)
             r = conn.getresponse()

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -141,6 +142,18 @@ static void assert_store_empty(const char *dir)
     assert_int_equal(files, 0);
 }
 
+/* The file at path holds exactly the len bytes of body. */
+static void assert_file_holds(const char *path, const unsigned char *body, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char *back = malloc(len + 1);
+    assert_int_equal(fread(back, 1, len + 1, f), len);
+    assert_memory_equal(back, body, len);
+    fclose(f);
+    free(back);
+}
+
 static void test_equal_bytes_are_stored_once(void **state)
 {
     const char *dir = *state;
@@ -167,15 +180,102 @@ static void test_equal_bytes_are_stored_once(void **state)
     /* The stored bytes are the bytes given. */
     char *path = scanstore_file_path(dir, a.sha256);
     assert_non_null(path);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char *back = malloc(len + 1);
-    assert_int_equal(fread(back, 1, len + 1, f), len);
-    assert_memory_equal(back, body, len);
-    fclose(f);
-    free(back);
+    assert_file_holds(path, body, len);
     free(path);
     free(body);
+}
+
+/* The store shared by several hosts (a mounted folder): writer processes
+ * put the same bytes and their own bytes at the same moment, again and
+ * again, while a reader keeps opening the shared file's final name. Every
+ * put succeeds, the same bytes end as one file with exactly those bytes,
+ * the reader never sees a partial file, no temporary file is left. */
+#define RACE_WRITERS 6
+#define RACE_ROUNDS 15
+
+/* A child's whole life: 0 when every put went right. */
+static int race_writer(const char *dir, int id, int gate, const unsigned char *shared, size_t len,
+                       const char *shared_sha)
+{
+    char c;
+    if (read(gate, &c, 1) != 0) /* the gate opens when the parent closes it */
+        return 10;
+    unsigned char *own = png_body(len / 3, 100 + (unsigned)id);
+    for (int round = 0; round < RACE_ROUNDS; round++) {
+        scanstore_result_t r;
+        /* Small reads: the writers' temporary files grow side by side. */
+        source_t s = {.data = shared, .len = len, .step = 4096};
+        if (scanstore_put(dir, source_read, &s, 1 << 22, "image/png", &r) != SCANSTORE_OK ||
+            strcmp(r.sha256, shared_sha) != 0)
+            return 1;
+        source_t o = {.data = own, .len = len / 3, .step = 4096};
+        if (scanstore_put(dir, source_read, &o, 1 << 22, NULL, &r) != SCANSTORE_OK)
+            return 2;
+    }
+    free(own);
+    return 0;
+}
+
+/* Opens the final name whenever it exists: its length is always whole. */
+static int race_reader(const char *path, size_t len, int gate)
+{
+    char c;
+    if (read(gate, &c, 1) != 0)
+        return 10;
+    unsigned char *buf = malloc(len + 1);
+    int seen = 0;
+    for (int i = 0; i < 20000; i++) {
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, len + 1, f);
+        fclose(f);
+        if (n != len)
+            return 3;
+        if (++seen > 50)
+            break;
+    }
+    free(buf);
+    return 0;
+}
+
+static void test_several_writers_at_once(void **state)
+{
+    const char *dir = *state;
+    size_t len = 300000;
+    unsigned char *shared = png_body(len, 7);
+    char sha[65];
+    sha256_hex(shared, len, sha);
+    char *path = scanstore_file_path(dir, sha);
+    assert_non_null(path);
+    int gate[2];
+    assert_int_equal(pipe(gate), 0);
+    pid_t pids[RACE_WRITERS + 1];
+    for (int i = 0; i <= RACE_WRITERS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            close(gate[1]);
+            _exit(i < RACE_WRITERS ? race_writer(dir, i, gate[0], shared, len, sha) : race_reader(path, len, gate[0]));
+        }
+    }
+    close(gate[0]);
+    close(gate[1]); /* all start together */
+    for (int i = 0; i <= RACE_WRITERS; i++) {
+        int status;
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) != 0)
+            fail_msg("%s %d failed with %d", i < RACE_WRITERS ? "writer" : "reader", i, WEXITSTATUS(status));
+    }
+    /* One file for the shared bytes, one per writer's own, nothing else
+     * (count_store fails on a temporary file left at the top). */
+    int dirs, files;
+    count_store(dir, &dirs, &files);
+    assert_int_equal(files, 1 + RACE_WRITERS);
+    assert_file_holds(path, shared, len);
+    free(path);
+    free(shared);
 }
 
 static void test_put_fd(void **state)
@@ -360,6 +460,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_equal_bytes_are_stored_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_fd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_several_writers_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_stops_reading, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_type_stores_nothing, setup, teardown),

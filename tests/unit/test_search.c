@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -340,6 +344,160 @@ static void test_parallel_writers_and_merge(void **state)
     search_dir_remove(merged);
 }
 
+/* ------------------------------------------------------------ replicas */
+
+/* A free TCP port on 127.0.0.1. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* One pass of xapian-replicate from the server on port into replica;
+ * retried while the server is still starting. */
+static void replicate_once(int port, const char *replica)
+{
+    char cmd[PATH_MAX + 200];
+    snprintf(cmd, sizeof cmd, "xapian-replicate -q -o -r 0 -h 127.0.0.1 -p %d -m current '%s' 2>/dev/null", port,
+             replica);
+    for (int i = 0; i < 100; i++) {
+        if (system(cmd) == 0)
+            return;
+        usleep(100 * 1000);
+    }
+    fail_msg("xapian-replicate never succeeded: %s", cmd);
+}
+
+/* A generation of master with letters 1..n, published. */
+static void master_generation(const char *master, int n)
+{
+    char gen[PATH_MAX];
+    search_error_t err;
+    assert_int_equal(search_dir_new_generation(master, gen, sizeof gen), 0);
+    search_writer_t *w = search_writer_open(gen, true, false, &err);
+    assert_non_null(w);
+    for (int id = 1; id <= n; id++)
+        put(w, id, NULL, id == n ? "Surat terakhir generasi baru" : "Surat lama", "005", "20150120100000", "all", NULL);
+    assert_int_equal(search_writer_commit(w, &err), SEARCH_OK);
+    search_writer_close(w);
+    assert_int_equal(search_dir_publish(master, gen), 0);
+}
+
+/* The index of a web host as xapian-replicate keeps it: changesets
+ * reach the reader by refresh, a full copy (a new master generation) by
+ * the stub file XAPIANDB moving to the other copy, which the reader
+ * follows like a new generation; the old copy's files are gone by then. */
+static void test_replica_follows_changesets_and_full_copies(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/esurat-test-replica-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char master[PATH_MAX], replica[PATH_MAX];
+    snprintf(master, sizeof master, "%s/master", root);
+    snprintf(replica, sizeof replica, "%s/replica", root);
+    /* The master keeps changesets (the indexer's environment in a cluster). */
+    setenv("XAPIAN_MAX_CHANGESETS", "20", 1);
+    master_generation(master, 1);
+
+    int port = free_port();
+    char port_text[16];
+    snprintf(port_text, sizeof port_text, "%d", port);
+    pid_t server = fork();
+    assert_true(server >= 0);
+    if (server == 0) {
+        /* Its SIGTERM handler signals its whole process group. */
+        setpgid(0, 0);
+        execlp("xapian-replicate-server", "xapian-replicate-server", "-I", "127.0.0.1", "-p", port_text, master,
+               (char *)NULL);
+        _exit(127);
+    }
+    replicate_once(port, replica);
+
+    search_error_t err;
+    search_reader_t *r = search_reader_open(replica, &err);
+    assert_non_null(r);
+    assert_int_equal(search_reader_doccount(r), 1);
+    char first[PATH_MAX];
+    assert_int_equal(search_dir_current(replica, first, sizeof first), 0);
+
+    /* A change on the master arrives as a changeset into the same copy. */
+    char gen[PATH_MAX];
+    assert_int_equal(search_dir_current(master, gen, sizeof gen), 0);
+    search_writer_t *w = search_writer_open(gen, false, false, &err);
+    assert_non_null(w);
+    put(w, 2, "7/Disdik", "Undangan kedua", "005", "20150121100000", "all", NULL);
+    assert_int_equal(search_writer_commit(w, &err), SEARCH_OK);
+    search_writer_close(w);
+    replicate_once(port, replica);
+    assert_int_equal(search_reader_refresh(r, &err), SEARCH_OK);
+    assert_int_equal(search_reader_doccount(r), 2);
+    char now[PATH_MAX];
+    assert_int_equal(search_dir_current(replica, now, sizeof now), 0);
+    assert_string_equal(now, first);
+
+    /* A new master generation (a rebuild) comes as a full copy. */
+    master_generation(master, 3);
+    replicate_once(port, replica);
+    assert_int_equal(search_dir_current(replica, now, sizeof now), 0);
+    assert_string_not_equal(now, first);
+    struct stat st;
+    assert_int_not_equal(stat(first, &st), 0); /* the old copy is gone */
+    assert_int_equal(search_reader_refresh(r, &err), SEARCH_OK);
+    assert_int_equal(search_reader_doccount(r), 3);
+    search_query_t q = {.q = "generasi", .groups = "all", .limit = 10};
+    search_result_t res;
+    assert_int_equal(search_run(r, &q, &res, &err), SEARCH_OK);
+    assert_int_equal(res.nhits, 1);
+    assert_int_equal(res.hits[0].id, 3);
+    search_result_free(&res);
+    search_reader_close(r);
+
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+    unsetenv("XAPIAN_MAX_CHANGESETS");
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A stub that is not xapian-replicate's: never followed out of the
+ * directory, never to a remote database. */
+static void test_replica_stub_is_checked(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/esurat-test-stub-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char sub[PATH_MAX], stub[PATH_MAX], out[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/replica_0", root);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(stub, sizeof stub, "%s/XAPIANDB", root);
+    const char *bad[] = {
+        "auto ../etc\n", "auto /etc\n", "remote 10.0.0.1:9000\n", "auto\n", "auto ..\n", "glass replica_0\n", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        FILE *f = fopen(stub, "w");
+        assert_non_null(f);
+        fputs("# Automatically generated by Xapian::DatabaseReplica v1.4.22.\n", f);
+        fputs(bad[i], f);
+        fclose(f);
+        if (search_dir_current(root, out, sizeof out) == 0)
+            fail_msg("followed the stub \"%s\" to %s", bad[i], out);
+    }
+    FILE *f = fopen(stub, "w");
+    assert_non_null(f);
+    fputs("# comment\nauto replica_0\n", f);
+    fclose(f);
+    assert_int_equal(search_dir_current(root, out, sizeof out), 0);
+    assert_string_equal(out, sub);
+    unlink(stub);
+    rmdir(sub);
+    rmdir(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +511,8 @@ int main(void)
         cmocka_unit_test(test_describe_date_terms),
         cmocka_unit_test(test_refresh_and_missing),
         cmocka_unit_test(test_parallel_writers_and_merge),
+        cmocka_unit_test(test_replica_follows_changesets_and_full_copies),
+        cmocka_unit_test(test_replica_stub_is_checked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
