@@ -268,10 +268,10 @@ static const char FLUSH_SQL[] = "SELECT pg_logical_emit_message(true, 'esurat.fl
  * there is no statement), NULL when any command failed (the error of the
  * first that did). */
 static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, int n, const char *const *params,
-                             bool commit)
+                             bool commit, int read_slot, const char *read_sql)
 {
-    enum { MAX_CMDS = 5 };
-    int ncmds = 0, stmt = -1, commit_at = -1;
+    enum { MAX_CMDS = 6 };
+    int ncmds = 0, stmt = -1, commit_at = -1, read_at = -1;
     bool release_first = commit && db->release_first;
     if (commit)
         db->release_first = false;
@@ -295,6 +295,10 @@ static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, in
     if (sent && release_first) {
         sent = PQsendQueryParams(db->conn, FLUSH_SQL, 0, NULL, NULL, NULL, NULL, 0) == 1;
         ncmds++;
+    }
+    if (sent && read_sql) {
+        sent = db_send(db, read_slot, read_sql, 0, NULL) == 1;
+        read_at = ncmds++;
     }
     if (!sent || PQpipelineSync(db->conn) != 1) {
         db->broken = true; /* first: db_failed reports a lost connection */
@@ -334,7 +338,7 @@ static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, in
     } else if (!good) {
         db_failed(db, failed);
     }
-    int keep = stmt >= 0 ? stmt : commit_at;
+    int keep = read_at >= 0 ? read_at : stmt >= 0 ? stmt : commit_at;
     PGresult *out = good && keep >= 0 ? results[keep] : NULL;
     for (int i = 0; i < ncmds; i++)
         if (results[i] != out)
@@ -342,7 +346,8 @@ static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, in
     return out;
 }
 
-static PGresult *db_run_once(db_t *db, const char *sql, int n, const char *const *params, bool commit)
+static PGresult *db_run_once(db_t *db, const char *sql, int n, const char *const *params, bool commit,
+                             const char *read_sql)
 {
     if (!db->conn || db->broken) {
         db_set_error(db, "08006", "no connection");
@@ -362,10 +367,11 @@ static PGresult *db_run_once(db_t *db, const char *sql, int n, const char *const
         db->begin_pending = pending;
         slot = db_prepare(db, sql, n);
     }
+    int read_slot = read_sql ? db_prepare(db, read_sql, 0) : -1;
     bool begin = db->begin_pending;
     db->begin_pending = false;
     if (begin || commit)
-        return db_pipeline(db, begin, slot, sql, n, params, commit);
+        return db_pipeline(db, begin, slot, sql, n, params, commit, read_slot, read_sql);
     PGresult *res;
     if (slot >= 0) {
         char name[16];
@@ -381,21 +387,27 @@ static PGresult *db_run_once(db_t *db, const char *sql, int n, const char *const
     return NULL;
 }
 
-static PGresult *db_run(db_t *db, const char *sql, int n, const char *const *params, bool commit)
+static PGresult *db_run(db_t *db, const char *sql, int n, const char *const *params, bool commit,
+                        const char *read_sql)
 {
-    PGresult *res = db_run_once(db, sql, n, params, commit);
+    PGresult *res = db_run_once(db, sql, n, params, commit, read_sql);
     db->idle = db->conn && PQtransactionStatus(db->conn) == PQTRANS_IDLE && !db->begin_pending;
     return res;
 }
 
 PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params)
 {
-    return db_run(db, sql, n, params, false);
+    return db_run(db, sql, n, params, false, NULL);
 }
 
 PGresult *db_query_commit(db_t *db, const char *sql, int n, const char *const *params)
 {
-    return db_run(db, sql, n, params, true);
+    return db_run(db, sql, n, params, true, NULL);
+}
+
+PGresult *db_query_commit_read(db_t *db, const char *sql, int n, const char *const *params, const char *read_sql)
+{
+    return db_run(db, sql, n, params, true, read_sql);
 }
 
 long db_exec(db_t *db, const char *sql, int n, const char *const *params)
@@ -439,7 +451,7 @@ int db_commit(db_t *db)
         db_set_error(db, "08006", "no connection");
         return -1;
     }
-    PGresult *res = db_pipeline(db, false, -1, NULL, 0, NULL, true);
+    PGresult *res = db_pipeline(db, false, -1, NULL, 0, NULL, true, -1, NULL);
     db->idle = db->conn && PQtransactionStatus(db->conn) == PQTRANS_IDLE;
     PQclear(res);
     return res ? 0 : -1;

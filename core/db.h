@@ -34,6 +34,12 @@ PGresult *db_query(db_t *db, const char *sql, int n, const char *const *params);
  * rolled back or still to be rolled back (db_rollback). */
 PGresult *db_query_commit(db_t *db, const char *sql, int n, const char *const *params);
 
+/* Like db_query_commit, and then, still in the same round trip, read_sql
+ * (no parameters) in a transaction of its own: its result, or NULL when
+ * anything failed. For what the commit itself adds (work of deferred
+ * triggers: a registration's agenda number). */
+PGresult *db_query_commit_read(db_t *db, const char *sql, int n, const char *const *params, const char *read_sql);
+
 /* Like db_query for statements without rows: the number of rows affected,
  * or -1 on error. */
 long db_exec(db_t *db, const char *sql, int n, const char *const *params);

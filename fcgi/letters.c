@@ -68,11 +68,59 @@ static const char UNIT_SQL[] =
     "JOIN units u ON u.id = mine.unit_id "
     "LEFT JOIN number_templates t ON t.unit_id = u.id";
 
+/* Every registration asks for its unit, which changes only through the
+ * admin pages: the answer is kept like a page (view_cache.h: forgotten at
+ * once on any change made through this host, and on PostgreSQL's "*"), by
+ * user and question, its six fields separated by US. */
+#define UNIT_SEP '\x1f'
+
+static void unit_remember(request_t *req, const char *key, const unit_info_t *info, unsigned long generation)
+{
+    const char *fields[] = {info->unit_id, info->unit_code, info->unit_name, info->template,
+                            info->target ? info->target : ""};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        if (strchr(fields[i], UNIT_SEP))
+            return;
+    const char *page = arena_printf(req->arena, "%s%c%s%c%s%c%s%c%s%c%c", fields[0], UNIT_SEP, fields[1], UNIT_SEP,
+                                    fields[2], UNIT_SEP, fields[3], UNIT_SEP, fields[4], UNIT_SEP,
+                                    info->classification_ok ? 't' : 'f');
+    view_cache_put(VIEW_UNIT, req->user->id, key, page, generation);
+}
+
+static bool unit_recall(request_t *req, const char *key, unit_info_t *info)
+{
+    const char *page = view_cache_get(req->arena, VIEW_UNIT, req->user->id, key);
+    if (!page)
+        return false;
+    char *fields[6], *p = (char *)page;
+    for (int i = 0; i < 6; i++) {
+        fields[i] = p;
+        p = strchr(p, UNIT_SEP);
+        if (!p != (i == 5))
+            return false;
+        if (p)
+            *p++ = '\0';
+    }
+    *info = (unit_info_t){.unit_id = fields[0],
+                          .unit_code = fields[1],
+                          .unit_name = fields[2],
+                          .template = fields[3],
+                          .target = *fields[4] ? fields[4] : NULL,
+                          .classification_ok = strcmp(fields[5], "t") == 0};
+    return true;
+}
+
 /* Fills *info; false after replying (403 when the caller holds no position
  * in the unit asked for, or in any unit). */
 static bool caller_unit(request_t *req, const char *unit_id, const char *classification, const char *position_id,
                         unit_info_t *info)
 {
+    bool cacheable = !clock_test_now();
+    const char *key = arena_printf(req->arena, "%s|%s|%s", unit_id ? unit_id : "",
+                                   classification ? classification : "", position_id ? position_id : "");
+    if (cacheable && unit_recall(req, key, info))
+        return true;
+    unsigned long generation = view_cache_generation();
     const char *params[] = {user_id_text(req), classification, position_id, unit_id};
     PGresult *res = req_sql(req, UNIT_SQL, 4, params);
     if (!res)
@@ -92,6 +140,8 @@ static bool caller_unit(request_t *req, const char *unit_id, const char *classif
     info->template = db_get(res, 0, "template");
     info->target = db_get(res, 0, "target");
     info->classification_ok = strcmp(db_get(res, 0, "class_ok"), "t") == 0;
+    if (cacheable)
+        unit_remember(req, key, info, generation);
     return true;
 }
 
@@ -169,27 +219,23 @@ static const char TAKE_NUMBER_SQL[] =
     " ON CONFLICT (unit_id, kind, year) DO UPDATE SET last_value = c.last_value + 1"
     " RETURNING c.last_value, c.year, extract(month FROM coalesce($3::timestamptz, now()))::int AS month";
 
-/* The letter, its first disposition (the routing by the registry) and its
- * index outbox row in one statement. The agenda number ($3, $4: sequence
- * and year) is taken here, with TAKE_NUMBER_SQL's counter row, unless the
- * caller took it already (an outgoing letter, whose number is formatted
- * from it): the counter row stays locked from here to COMMIT, so the fewer
- * round trips after it, the more registrations per second. */
+/* The letter, its first disposition (the routing by the registry), its
+ * index outbox row in one statement, and the audit row when the letter has
+ * its agenda number already: an outgoing letter, whose number ($3, $4:
+ * sequence and year, from TAKE_NUMBER_SQL) is formatted into its letter
+ * number. An incoming letter is inserted without one: the deferred trigger
+ * letters_agenda_number (sql/015) takes it and appends the audit row at
+ * COMMIT, so that the unit's counter row and the audit chain's head are
+ * held for those few rows only, not for the whole registration. */
 static const char INSERT_LETTER_SQL[] =
-    "WITH n AS ("
-    "  INSERT INTO number_counters AS c (unit_id, kind, year, last_value)"
-    "  SELECT $2, $1, extract(year FROM coalesce($17::timestamptz, now()))::int, 1 WHERE $3::int IS NULL"
-    "  ON CONFLICT (unit_id, kind, year) DO UPDATE SET last_value = c.last_value + 1"
-    "  RETURNING c.last_value, c.year"
-    "), l AS ("
+    "WITH l AS ("
     "  INSERT INTO letters (direction, unit_id, agenda_number, agenda_year, letter_number, letter_date,"
     "    received_at, sender, recipient, subject, summary, classification, security, urgency, status,"
     "    tracking_code, created_by)"
-    "  SELECT $1, $2, coalesce($3::int, n.last_value), coalesce($4::int, n.year), $5, $6::date,"
-    "    CASE WHEN $1 = 'in' THEN now() END, $7, $8, $9, $10, $11, $12,"
-    "    $13, CASE WHEN $14::bigint IS NULL THEN 'baru' ELSE 'didisposisi' END, $15, $16"
-    "  FROM (SELECT) one LEFT JOIN n ON true"
-    "  RETURNING letters.id, letters.agenda_number, letters.agenda_year, letter_json(letters) AS letter"
+    "  VALUES ($1, $2, $3::int, coalesce($4::int, extract(year FROM coalesce($17::timestamptz, now()))::int),"
+    "    $5, $6::date, CASE WHEN $1 = 'in' THEN now() END, $7, $8, $9, $10, $11, $12,"
+    "    $13, CASE WHEN $14::bigint IS NULL THEN 'baru' ELSE 'didisposisi' END, $15, $16)"
+    "  RETURNING letters.id, letters.agenda_number, letters.agenda_year"
     "), d AS ("
     "  INSERT INTO dispositions (letter_id, to_position_id, created_by)"
     "  SELECT id, $14::bigint, $16 FROM l WHERE $14::bigint IS NOT NULL"
@@ -198,9 +244,15 @@ static const char INSERT_LETTER_SQL[] =
     "), a AS ("
     "  SELECT audit_append($16, 'letter.register', 'letter', l.id::text, jsonb_strip_nulls(jsonb_build_object("
     "    'letter_id', l.id, 'direction', $1, 'agenda_number', l.agenda_number, 'agenda_year', l.agenda_year,"
-    "    'letter_number', $5, 'unit_id', $2::bigint, 'to_position_id', $14::bigint))) AS audit_id FROM l"
+    "    'letter_number', $5, 'unit_id', $2::bigint, 'to_position_id', $14::bigint))) AS audit_id"
+    "  FROM l WHERE l.agenda_number IS NOT NULL"
     ")"
-    "SELECT id, agenda_number, agenda_year, letter::text AS letter, (SELECT audit_id FROM a) AS audit_id FROM l";
+    "SELECT id, (SELECT audit_id FROM a) AS audit_id FROM l";
+
+/* The registered letter as the reply shows it, read after the COMMIT that
+ * gave it its number, in the same round trip. */
+static const char REGISTERED_LETTER_SQL[] =
+    "SELECT letter_json(l)::text AS letter FROM letters l WHERE l.id = (SELECT currval('letters_id_seq'))";
 
 typedef enum { REG_DONE, REG_RETRY, REG_REPLIED } reg_result_t;
 
@@ -248,10 +300,10 @@ static reg_result_t register_once(request_t *req, const letter_input_t *in, cons
                             tracking,
                             user_id,
                             clock_test_now()};
-    /* The letter, its first disposition, its outbox row and its audit row in
-     * one statement, COMMIT in the same round trip: the unit's counter and
-     * the audit chain's head stay locked for no round trip to this worker. */
-    PGresult *res = req_try_audited_commit(req, in->to_position_id != NULL, INSERT_LETTER_SQL, 17, params);
+    /* One round trip: the letter with all that comes with it, COMMIT (where
+     * an incoming letter gets its number), and the letter read back. */
+    PGresult *res = req_try_audited_commit(req, in->to_position_id != NULL, INSERT_LETTER_SQL, 17, params,
+                                           REGISTERED_LETTER_SQL);
     if (!res) {
         if (unique_violation(req, "tracking_code")) {
             db_rollback(req->db);

@@ -212,10 +212,12 @@ bool req_commit(request_t *req)
     return false;
 }
 
-PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n, const char *const *params)
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n, const char *const *params,
+                                 const char *read_sql)
 {
     db_release_before_flush(req->db);
-    PGresult *res = db_query_commit(req->db, sql, n, params);
+    PGresult *res = read_sql ? db_query_commit_read(req->db, sql, n, params, read_sql)
+                             : db_query_commit(req->db, sql, n, params);
     if (!res)
         return NULL;
     arena_on_reset(req->arena, pqclear_cleanup, res);

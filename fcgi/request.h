@@ -129,13 +129,16 @@ bool req_audit(request_t *req, const char *user_id, const char *action, const ch
                json_t *detail);
 
 /* Runs sql, a statement that appends to the audit chain itself (SQL's
- * audit_append), as the transaction's last, with COMMIT in the same round
- * trip: the chain's head is released before the disk flush (see
- * db_release_before_flush), and, when changes_views, the pages workers
- * remember are forgotten before the caller replies. The result (freed
- * with the arena), or NULL without a reply: the caller answers, asking
- * db_sqlstate() what failed, and rolls back. */
-PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n, const char *const *params);
+ * audit_append, directly or through a deferred trigger), as the
+ * transaction's last, with COMMIT in the same round trip: the chain's head
+ * is released before the disk flush (see db_release_before_flush), and,
+ * when changes_views, the pages workers remember are forgotten before the
+ * caller replies. With read_sql, that is run after the commit, in the same
+ * round trip (db_query_commit_read), and its result is returned instead.
+ * The result (freed with the arena), or NULL without a reply: the caller
+ * answers, asking db_sqlstate() what failed, and rolls back. */
+PGresult *req_try_audited_commit(request_t *req, bool changes_views, const char *sql, int n, const char *const *params,
+                                 const char *read_sql);
 
 /* req_audit and req_commit in one: the transaction's last step, its audit
  * row and COMMIT in one round trip. */

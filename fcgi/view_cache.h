@@ -5,7 +5,8 @@
  * What is remembered: the page of a letter that is not confidential (a
  * confidential one is read from PostgreSQL every time, since each reading
  * is put on the record), as kept in letter_docs; each user's inbox pages
- * and counts; letters' summaries and users' access groups for the search.
+ * and counts; letters' summaries and users' access groups for the search;
+ * the unit a registrar registers for.
  * An entry serves for at most ESURAT_VIEW_CACHE_MS
  * milliseconds (default 1000; 0 turns the cache off), and is forgotten
  * earlier
@@ -47,6 +48,7 @@ typedef enum {
     VIEW_INBOX,   /* a page of /api/inbox or its counts, by user id and query */
     VIEW_SUMMARY, /* a letter's summary (letter_json), as lists show it, by letter id */
     VIEW_GROUPS,  /* a user's search access groups, by user id */
+    VIEW_UNIT,    /* a registrar's unit, template and checks (fcgi/letters.c), by user id and question */
 } view_kind_t;
 
 /* The page of kind for id (and key, "" when the id says all), copied into

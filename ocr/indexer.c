@@ -28,7 +28,7 @@
  * esurat-worker hosts the writer (an arbitrary constant: "esurIX"). */
 #define WRITER_LOCK_KEY "111533454928984"
 /* The indexer thread's nice value (see indexer_main). */
-#define INDEXER_NICE 10
+#define INDEXER_NICE 19
 
 struct indexer {
     pthread_t thread;

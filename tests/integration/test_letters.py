@@ -27,6 +27,8 @@ LETTER_FIELDS = {
 }
 OUTSIDERS = ["walikota", "asisten1", "kabag.hukum", "arsiparis"]
 INSIDERS = ["umum", "sekda", "admin"]
+# The User-Agent of a request whose failure a test provokes on purpose.
+PROVOKED = "test-provoked-failure"
 
 
 def setup_reference_data(stack):
@@ -203,13 +205,38 @@ class LettersTest(LettersCase):
         umum = self.s("umum")
         body = self.incoming()
         a = self.register(umum, body)
-        # The same sender's number again: the INSERT fails after the counter
-        # row gave it a number; the rollback gives the number back.
+        # The same sender's number again: refused (409), and the next letter
+        # gets the next number.
         r = umum.post("/api/letters", json=dict(body, subject="Lagi"))
         self.assertError(r, 409, "conflict", "letter_number")
         self.assertIn(body["letter_number"], r.json["error"]["message"])
         b = self.register(umum, self.incoming())
         self.assertEqual(b["agenda_number"], a["agenda_number"] + 1)
+        # A failure at COMMIT, after the deferred trigger took the number and
+        # wrote the audit row (a deferred trigger of the test's, named to
+        # fire after it, failing as a server that shuts down would): the
+        # registration fails whole (503), and the number, the letter and its
+        # audit row are given back.
+        self.stack.psql(
+            "CREATE FUNCTION test_fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN IF (SELECT agenda_number FROM letters WHERE id = NEW.id) IS NOT NULL THEN"
+            " RAISE EXCEPTION 'test: failing after the number was taken' USING ERRCODE = 'admin_shutdown'; END IF; RETURN NULL; END $$;"
+            " CREATE CONSTRAINT TRIGGER letters_zz_test_fail AFTER INSERT ON letters"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.subject = 'Gagal di akhir')"
+            " EXECUTE FUNCTION test_fail_at_commit()"
+        )
+        try:
+            audit_rows = self.stack.psql("SELECT count(*) FROM audit_log")
+            r = umum.post("/api/letters", json=self.incoming(subject="Gagal di akhir"),
+                          headers={"User-Agent": PROVOKED})
+            self.assertError(r, 503, "database_unavailable")
+            self.assertEqual(self.stack.psql("SELECT count(*) FROM letters WHERE subject = 'Gagal di akhir'"), "0")
+            self.assertEqual(self.stack.psql("SELECT count(*) FROM audit_log"), audit_rows)
+        finally:
+            self.stack.psql("DROP TRIGGER letters_zz_test_fail ON letters; DROP FUNCTION test_fail_at_commit()")
+        b2 = self.register(umum, self.incoming())
+        self.assertEqual(b2["agenda_number"], b["agenda_number"] + 1)
+        b = b2
         # The same number from another sender is a different letter.
         c = self.register(umum, dict(body, sender="Dinas Kesehatan"))
         self.assertEqual(c["agenda_number"], b["agenda_number"] + 1)
@@ -541,12 +568,12 @@ class LettersTest(LettersCase):
         time.sleep(1.5)  # nginx flushes its access log every second
         log = self.stack.log("nginx-access")
         self.assertIn("/api/letters", log)
-        errors = [line for line in log.splitlines() if re.search(r'" 5\d\d ', line)]
+        errors = [line for line in log.splitlines() if re.search(r'" 5\d\d ', line) and PROVOKED not in line]
         self.assertEqual(errors, [])
         # The only failed statements are the unique violations the tests
-        # provoke on purpose (answered 409).
+        # provoke on purpose (answered 409), and the failure at COMMIT.
         failed = [line for line in self.stack.log("esurat-fcgi").splitlines()
-                  if "query failed" in line and "(23505)" not in line]
+                  if "query failed" in line and "(23505)" not in line and "(57P01)" not in line]
         self.assertEqual(failed, [])
 
 
