@@ -176,17 +176,18 @@ class FaultTest(unittest.TestCase):
             return False
 
     def test_backend_killed_in_a_pipelined_statement_answers_503(self):
-        """A registration whose first statement (sent with its BEGIN in one
-        pipeline) loses its PostgreSQL backend midway answers 503, not 500
-        (found by scripts/soak: libpq's error then has no SQLSTATE)."""
+        """A registration whose pipeline (BEGIN, the statement, COMMIT, the
+        letter read back) loses its PostgreSQL backend midway answers 503,
+        not 500 (found by scripts/soak: libpq's error then has no
+        SQLSTATE)."""
         s = self.stack.session()
         self.assertEqual(s.login("umum").status, 200)
         # The test cluster commits without waiting for the WAL write
         # (ESURAT_PG_FAST): the crash below would lose a session younger
         # than the WAL writer's delay. Written out first.
         self.stack.psql("CHECKPOINT")
-        # Hold the agenda counters, so that the registration waits inside
-        # its first statement.
+        # Hold the agenda counters, so that the registration waits at its
+        # COMMIT, where an incoming letter takes its number (sql/015).
         locker = subprocess.Popen(
             ["bash", STACK_SCRIPT, "psql", "-c",
              "BEGIN; LOCK TABLE number_counters IN EXCLUSIVE MODE; SELECT pg_sleep(60)"],
@@ -205,8 +206,8 @@ class FaultTest(unittest.TestCase):
         t = threading.Thread(target=register)
         t.start()
         waiting = wait_for(lambda: self.stack.psql(
-            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND query LIKE '%number_counters%' AND pid <> pg_backend_pid() LIMIT 1"), 15, 0.1)
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'"
+            " AND query NOT LIKE '%pg_sleep%' AND pid <> pg_backend_pid() LIMIT 1"), 15, 0.1)
         self.assertTrue(waiting, "the registration never waited for the counters")
         os.kill(int(waiting), signal.SIGKILL)  # PostgreSQL restarts its backends
         t.join(60)
