@@ -64,3 +64,19 @@ CREATE TRIGGER letters_updated_at BEFORE UPDATE ON letters
 DROP TRIGGER letters_doc ON letters;
 CREATE TRIGGER letters_doc AFTER UPDATE ON letters
     FOR EACH ROW WHEN (OLD.agenda_number IS NOT NULL) EXECUTE FUNCTION letter_doc_changed();
+
+-- The registrar's unit, with its number template and whether a
+-- classification exists, is kept by the esurat-fcgi workers like a page
+-- (fcgi/letters.c, VIEW_UNIT): a change of a classification or a template
+-- made anywhere makes them forget what they keep.
+CREATE FUNCTION views_forget_all() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('esurat_views', '*');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER classifications_views AFTER INSERT OR UPDATE OR DELETE ON classifications
+    FOR EACH STATEMENT EXECUTE FUNCTION views_forget_all();
+CREATE TRIGGER number_templates_views AFTER INSERT OR UPDATE OR DELETE ON number_templates
+    FOR EACH STATEMENT EXECUTE FUNCTION views_forget_all();

@@ -1,7 +1,7 @@
 """What e-Surat keeps to answer faster must never answer wrong: the letter
 page kept in letter_docs (sql/009_letter_docs.sql) and the pages each
-esurat-fcgi worker remembers (fcgi/view_cache.c: letter pages, inboxes)
-follow every change of what they show: a change made through the API at
+esurat-fcgi worker remembers (fcgi/view_cache.c: letter pages, inboxes,
+the registrar's unit and classification check) follow every change of what they show: a change made through the API at
 once, whichever worker answers next, and under concurrent reads; a change
 made elsewhere (SQL here, standing for another host, the OCR worker or the
 CLI) within moments, as PostgreSQL's notification arrives. Each worker's
@@ -267,6 +267,35 @@ class CachesTest(unittest.TestCase):
         self.assertTrue(eventually(lambda: s.get("/api/me").status == 401))
         for _ in range(SPREAD):
             self.assertEqual(s.get("/api/me").status, 401)
+
+    def test_registrar_unit_follows_classifications(self):
+        """The registrar's unit and the classification check are kept by
+        each worker (VIEW_UNIT): a classification added through the API is
+        usable at once, one added in SQL (another host) within moments."""
+        umum = self.login("umum")
+        admin = self.login("admin")
+        for code, add in (("000.7", "api"), ("000.6", "sql")):
+            for _ in range(SPREAD):  # every worker remembers the refusal
+                r = umum.post("/api/letters", json={
+                    "direction": "in", "letter_number": "1/%s" % code, "sender": "Dinas X", "recipient": "Y",
+                    "subject": "Z", "classification": code})
+                self.assertEqual(r.status, 400, r)
+                self.assertEqual(r.json["error"]["field"], "classification", r)
+            if add == "api":
+                r = admin.post("/api/classifications", json={"code": code, "title": "Uji %s" % code})
+                self.assertEqual(r.status, 201, r)
+                for _ in range(SPREAD):
+                    self.register(umum, classification=code)
+            else:
+                self.stack.psql("INSERT INTO classifications (code, title, parent_code) VALUES ('%s', 'Uji', '000')"
+                                % code)
+                body = {"direction": "in", "sender": "Dinas X", "recipient": "Y", "subject": "Z",
+                        "classification": code}
+                n = iter(range(1000))
+                self.assertTrue(eventually(lambda: umum.post("/api/letters", json=dict(
+                    body, letter_number="2/%s/%d" % (code, next(n)))).status == 201))
+                for _ in range(SPREAD):
+                    self.register(umum, classification=code)
 
     # ------------------------------------------------------------ COMMIT with the last statement
     def test_failure_at_commit_leaves_nothing(self):
