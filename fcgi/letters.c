@@ -595,9 +595,10 @@ void letters_get(request_t *req)
     /* Not under the test clock: the page shows overdue branches as of today. */
     bool cacheable = id_valid(letter_id) && !clock_test_now();
     if (cacheable) {
-        const char *page = view_cache_get(req->arena, VIEW_LETTER, atoll(letter_id), "");
+        size_t len;
+        const char *page = view_cache_peek(VIEW_LETTER, atoll(letter_id), "", &len);
         if (page) {
-            reply_raw_json(req, 200, page);
+            reply_raw_json_n(req, 200, page, len);
             return;
         }
     }

@@ -80,7 +80,12 @@ static void reply_body(request_t *req, int status, const char *content_type, con
 
 void reply_raw_json(request_t *req, int status, const char *json_text)
 {
-    reply_body(req, status, "application/json; charset=utf-8", json_text, strlen(json_text));
+    reply_raw_json_n(req, status, json_text, strlen(json_text));
+}
+
+void reply_raw_json_n(request_t *req, int status, const char *json_text, size_t len)
+{
+    reply_body(req, status, "application/json; charset=utf-8", json_text, len);
 }
 
 void reply_json(request_t *req, int status, json_t *body)

@@ -151,6 +151,8 @@ void req_add_header(request_t *req, const char *name, const char *value);
 /* Replies. reply_json takes ownership of body (NULL → "null"). */
 void reply_json(request_t *req, int status, json_t *body);
 void reply_raw_json(request_t *req, int status, const char *json_text);
+/* json_text of len bytes, written out before it returns (a cached page). */
+void reply_raw_json_n(request_t *req, int status, const char *json_text, size_t len);
 void reply_text(request_t *req, int status, const char *content_type, const char *body);
 void reply_empty(request_t *req, int status);
 /* {"error":{"code","message","field"?}}; field may be NULL. */

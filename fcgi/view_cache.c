@@ -24,6 +24,7 @@ typedef struct {
     unsigned long epoch; /* the shared counter when read */
     long long stored_ms;
     char *page;
+    size_t len; /* strlen(page) */
 } entry_t;
 
 static entry_t slots[SLOTS];
@@ -116,7 +117,8 @@ unsigned long view_cache_generation(void)
     return atomic_load(counter);
 }
 
-static const char *get(arena_t *arena, kind_t kind, long long id, const char *key)
+/* The fresh entry of kind, id and key, or NULL. */
+static const entry_t *get(kind_t kind, long long id, const char *key)
 {
     if (ttl <= 0 || strlen(key) >= KEY_MAX)
         return NULL;
@@ -127,18 +129,21 @@ static const char *get(arena_t *arena, kind_t kind, long long id, const char *ke
         clear_slot(e);
         return NULL;
     }
-    return arena_strdup(arena, e->page);
+    return e;
 }
 
 static void put(kind_t kind, long long id, const char *key, const char *page, unsigned long generation)
 {
-    if (ttl <= 0 || strlen(key) >= KEY_MAX || strlen(page) > PAGE_MAX || generation != atomic_load(counter))
+    size_t len = strlen(page);
+    if (ttl <= 0 || strlen(key) >= KEY_MAX || len > PAGE_MAX || generation != atomic_load(counter))
         return;
     entry_t *e = slot_of(kind, id, key);
     clear_slot(e);
-    e->page = strdup(page);
+    e->page = malloc(len + 1);
     if (!e->page)
         return;
+    memcpy(e->page, page, len + 1);
+    e->len = len;
     e->kind = kind;
     e->id = id;
     strcpy(e->key, key);
@@ -148,7 +153,17 @@ static void put(kind_t kind, long long id, const char *key, const char *page, un
 
 const char *view_cache_get(arena_t *arena, view_kind_t kind, long long id, const char *key)
 {
-    return get(arena, KIND(kind), id, key);
+    const entry_t *e = get(KIND(kind), id, key);
+    return e ? arena_strdup(arena, e->page) : NULL;
+}
+
+const char *view_cache_peek(view_kind_t kind, long long id, const char *key, size_t *len)
+{
+    const entry_t *e = get(KIND(kind), id, key);
+    if (!e)
+        return NULL;
+    *len = e->len;
+    return e->page;
 }
 
 void view_cache_put(view_kind_t kind, long long id, const char *key, const char *page, unsigned long generation)

@@ -26,6 +26,7 @@
 #define ESURAT_VIEW_CACHE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "arena.h"
 #include "db.h"
@@ -56,6 +57,10 @@ typedef enum {
  * who may ask for it may see is put: a letter's page or summary only when
  * the letter is not confidential. */
 const char *view_cache_get(arena_t *arena, view_kind_t kind, long long id, const char *key);
+/* The same without the copy (a page of tens of KB is answered straight from
+ * here): valid until the next call of a view_cache function or
+ * db_ready(), which delivers the notifications; *len its length. */
+const char *view_cache_peek(view_kind_t kind, long long id, const char *key, size_t *len);
 void view_cache_put(view_kind_t kind, long long id, const char *key, const char *page, unsigned long generation);
 
 /* Forgets every page in every worker of this esurat-fcgi: called after a

@@ -30,6 +30,17 @@ DISPOSITION_FIELDS = {
     "id", "letter_id", "parent_id", "from_position", "to_position", "instructions", "note", "deadline",
     "status", "read_at", "done_at", "report", "created_at",
 }
+# An inbox item is a summary: what the inbox shows and a reader needs to
+# decide what to open (the disposition's and the letter's own pages have
+# the rest).
+INBOX_DISPOSITION_FIELDS = {
+    "id", "letter_id", "parent_id", "from_position", "to_position", "instructions", "note", "deadline",
+    "overdue", "status", "read_at", "done_at", "created_by", "created_at",
+}
+INBOX_LETTER_FIELDS = {
+    "id", "direction", "unit", "agenda_number", "agenda_year", "letter_number", "letter_date", "received_at",
+    "sender", "subject", "security", "urgency", "status",
+}
 TIMESTAMP_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+07:00$"
 # The standard phrases of the issue, by code.
 STANDARD_INSTRUCTIONS = {
@@ -190,8 +201,12 @@ class DispositionsTest(DispositionCase):
         inbox = self.inbox("walikota", "unread")
         item = next(i for i in inbox["items"] if i["disposition"]["id"] == d0)
         self.assertEqual(item["letter"]["id"], lid)
-        self.assertEqual(item["letter"]["subject"], letter["subject"])
-        self.assertTrue(DISPOSITION_FIELDS <= set(item["disposition"]), sorted(item["disposition"]))
+        self.assertEqual(set(item["disposition"]), INBOX_DISPOSITION_FIELDS)
+        self.assertEqual(set(item["letter"]), INBOX_LETTER_FIELDS)
+        for field in INBOX_LETTER_FIELDS - {"unit"}:
+            self.assertEqual(item["letter"][field], letter[field], field)
+        self.assertEqual(item["letter"]["unit"], {"id": letter["unit"]["id"], "name": letter["unit"]["name"]})
+        self.assertEqual(item["disposition"]["created_by"]["name"], "Rina Marlina, S.Sos.")
         self.assertEqual(item["disposition"]["status"], "unread")
         self.assertIsNone(item["disposition"]["from_position"])
         self.assertEqual(item["disposition"]["to_position"]["id"], self.pos["Walikota Pekanbaru"])
@@ -206,6 +221,7 @@ class DispositionsTest(DispositionCase):
         r = self.s("walikota").get("/api/dispositions/%d" % d0)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["status"], "read")
+        self.assertTrue(DISPOSITION_FIELDS <= set(r.json), sorted(r.json))
         self.assertRegex(r.json["read_at"], TIMESTAMP_RE)
         self.assertEqual(r.json["read_by"]["name"], "H. Muhammad Rizal, S.E., M.M.")
         self.assertEqual(r.json["letter"]["id"], lid)
@@ -233,8 +249,19 @@ class DispositionsTest(DispositionCase):
         self.assertFalse(d1["overdue"])
         d1 = d1["id"]
 
+        # The Sekda's inbox says from whom, what to do and by when.
+        item = next(i for i in self.inbox("sekda", "unread")["items"] if i["disposition"]["id"] == d1)
+        self.assertEqual(item["disposition"]["from_position"],
+                         {"id": self.pos["Walikota Pekanbaru"], "title": "Walikota Pekanbaru"})
+        self.assertEqual(item["disposition"]["to_position"],
+                         {"id": self.pos["Sekretaris Daerah"], "title": "Sekretaris Daerah"})
+        self.assertEqual(item["disposition"]["created_by"]["name"], "H. Muhammad Rizal, S.E., M.M.")
+        self.assertEqual(item["disposition"]["instructions"], ["tindak_lanjuti", "koordinasikan"])
+        self.assertEqual(item["disposition"]["note"], "Mohon dikoordinasikan dengan Asisten Pemerintahan.")
+        self.assertEqual((item["disposition"]["deadline"], item["disposition"]["overdue"]), (deadline, False))
+        self.assertEqual((item["letter"]["id"], item["letter"]["agenda_number"]), (lid, letter["agenda_number"]))
+
         # Sekda opens and forwards, naming the disposition received.
-        self.assertIn(d1, self.inbox_ids("sekda", "unread"))
         self.assertEqual(self.s("sekda").get("/api/dispositions/%d" % d1).json["status"], "read")
         r = self.dispose("sekda", lid, "Asisten Pemerintahan", parent_id=d1, instructions=["tindak_lanjuti"],
                          note="Tindak lanjuti.")

@@ -191,7 +191,11 @@ export function renderTree(nodes, { instructions = [], user = null, letter = nul
 
 // ---- the inbox ----------------------------------------------------------------
 
-/** One disposition of the inbox ({ disposition, letter } of GET /api/inbox). */
+/**
+ * One disposition of the inbox ({ disposition, letter } of GET /api/inbox:
+ * summaries, positions as { id, title }, the letter's unit as { id, name };
+ * docs/api.md).
+ */
 export function inboxItem(item, labels) {
   const d = item.disposition || {};
   const letter = item.letter || {};
