@@ -266,8 +266,10 @@ export async function renderAdminPositions(view, { signal }) {
       h('h2', { class: 'visually-hidden', id: 'positions-list-title' }, 'Daftar jabatan'),
       table('Daftar jabatan', ['Jabatan', 'Unit', 'Pemegang hari ini', ''], tbody)),
     panel,
-    form,
   );
   await reload();
   setMode(null);
+  // The form only once its lists are loaded: shown earlier, what a quick
+  // user typed was cleared by setMode when the lists arrived.
+  append(view, form);
 }

@@ -152,8 +152,10 @@ export async function renderAdminUnits(view, { signal }) {
     h('section', { 'aria-labelledby': 'units-list-title' },
       h('h2', { class: 'visually-hidden', id: 'units-list-title' }, 'Daftar unit'),
       table('Daftar unit', ['Kode', 'Nama', 'Induk', 'Templat nomor', 'Nomor berikutnya', ''], tbody)),
-    form,
   );
   await load();
   setMode(null);
+  // The form only once the units are loaded: shown earlier, what a quick
+  // user typed was cleared by setMode when they arrived.
+  append(view, form);
 }
