@@ -270,6 +270,8 @@ static const char FLUSH_SQL[] = "SELECT pg_logical_emit_message(true, 'esurat.fl
 static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, int n, const char *const *params,
                              bool commit, int read_slot, const char *read_sql)
 {
+    /* Prepared once per connection, as it travels with every such commit. */
+    int flush_slot = commit && db->release_first ? db_prepare(db, FLUSH_SQL, 0) : -1;
     enum { MAX_CMDS = 6 };
     int ncmds = 0, stmt = -1, commit_at = -1, read_at = -1;
     bool release_first = commit && db->release_first;
@@ -293,7 +295,7 @@ static PGresult *db_pipeline(db_t *db, bool begin, int slot, const char *sql, in
         commit_at = ncmds++;
     }
     if (sent && release_first) {
-        sent = PQsendQueryParams(db->conn, FLUSH_SQL, 0, NULL, NULL, NULL, NULL, 0) == 1;
+        sent = db_send(db, flush_slot, FLUSH_SQL, 0, NULL) == 1;
         ncmds++;
     }
     if (sent && read_sql) {
