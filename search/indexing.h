@@ -32,7 +32,11 @@
 #include "search.h"
 
 #define INDEXING_PAGE 1000
-#define INDEXING_COMMIT_EVERY 10000
+/* A rebuild commits every page: Xapian's flush of 10 000 letters at once
+ * (a few hundred thousand distinct terms in its maps) cost 40 % more CPU
+ * per letter than of 1 000 (docs/benchmarks.md, "Archive search"), and
+ * memory stays small. */
+#define INDEXING_COMMIT_EVERY 1000
 /* Outbox rows taken per batch. */
 #define INDEXING_BATCH 500
 

@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -286,6 +287,62 @@ Xapian::Query date_range(const char *from_s, const char *to_s)
     }
     return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
+
+// ------------------------------------------------------------ ranking
+
+// BM25 (k1 1, b 0.5, as Xapian's BM25Weight by default) with the classic
+// inverse document frequency of Robertson and Sparck Jones,
+// log((N - n + 0.5) / (n + 0.5)), floored at zero: a word in half of the
+// letters or more (`yang`, `surat`, `kepala`, `dengan`) weighs nothing.
+// It still has to match; it just does not rank. (Xapian's BM25Weight lifts
+// such an idf to a tiny positive weight, and then ranking `yang` alone
+// means weighing every one of its postings: linear in the archive.) A
+// query whose words all weigh nothing ranks every match equal; those are
+// listed newest first (run_once, by_date_walk), as docs/api.md says.
+class ArchiveWeight : public Xapian::Weight
+{
+    static constexpr double K1 = 1.0, B = 0.5, MIN_NORMLEN = 0.5;
+    double termweight_ = 0; // idf * factor * (k1 + 1), 0: the word does not rank
+    double inv_avg_ = 0;
+
+    double part(double wdf, double doclen) const
+    {
+        double normlen = std::max(doclen * inv_avg_, MIN_NORMLEN);
+        return termweight_ * wdf / (K1 * ((1 - B) + B * normlen) + wdf);
+    }
+
+  public:
+    ArchiveWeight()
+    {
+        need_stat(COLLECTION_SIZE);
+        need_stat(AVERAGE_LENGTH);
+        need_stat(TERMFREQ);
+        need_stat(WDF);
+        need_stat(WDF_MAX);
+        need_stat(DOC_LENGTH);
+        need_stat(DOC_LENGTH_MIN);
+    }
+    std::string name() const override { return "esurat::ArchiveWeight"; }
+    Xapian::Weight *clone() const override { return new ArchiveWeight; }
+    void init(double factor) override
+    {
+        double n = get_termfreq(), all = get_collection_size();
+        double idf = n > 0 && all > 0 ? std::log((all - n + 0.5) / (n + 0.5)) : 0;
+        termweight_ = factor > 0 && idf > 0 ? idf * factor * (K1 + 1) : 0;
+        double avg = get_average_length();
+        inv_avg_ = avg > 0 ? 1 / avg : 0;
+    }
+    double get_sumpart(Xapian::termcount wdf, Xapian::termcount doclen, Xapian::termcount) const override
+    {
+        return termweight_ > 0 && wdf > 0 ? part(wdf, doclen) : 0;
+    }
+    double get_maxpart() const override
+    {
+        return termweight_ > 0 ? part(get_wdf_upper_bound(), get_doclength_lower_bound()) : 0;
+    }
+    double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
+    double get_maxextra() const override { return 0; }
+};
 
 // ------------------------------------------------------------ documents
 
@@ -1105,35 +1162,126 @@ void search_result_free(search_result_t *res)
     memset(res, 0, sizeof *res);
 }
 
+namespace
+{
+
+// Queries matching fewer letters than this are sorted whole; more, and
+// by_date_walk reads them month by month.
+const Xapian::doccount WALK_MIN = 2000;
+
+// The months (M terms) to look at, newest first: those inside q's date
+// range (a cheap cut: the query's own filter decides), or none when some
+// letter has no month term (then the walk could miss it).
+std::vector<std::string> walk_months(const Xapian::Database &db, const search_query_t *q)
+{
+    std::vector<std::string> months;
+    Xapian::doccount covered = 0;
+    ymd from = {1900, 1, 1}, to = {2999, 12, 31};
+    if (q->from && *q->from && !parse_day(q->from, from))
+        from = {1900, 1, 1};
+    if (q->to && *q->to && !parse_day(q->to, to))
+        to = {2999, 12, 31};
+    std::string lo = fmt("M%04d%02d", from.y, from.m), hi = fmt("M%04d%02d", to.y, to.m);
+    for (Xapian::TermIterator it = db.allterms_begin("M"); it != db.allterms_end("M"); ++it) {
+        covered += it.get_termfreq();
+        if (*it >= lo && *it <= hi)
+            months.push_back(*it);
+    }
+    if (covered != db.get_doccount())
+        months.clear();
+    std::reverse(months.begin(), months.end());
+    return months;
+}
+
+// One hit found: its id and weight, and its document (snippets).
+struct found_doc {
+    Xapian::docid id;
+    double weight;
+    Xapian::Document doc;
+};
+
+// The matches of query from first on (at most count), newest registration
+// first, read month by month from the newest: each month's matches are
+// sorted (their time is a value), and the walk stops once it has enough.
+// The same order as sorting every match by the date, without reading them
+// all (sorting a million matches by a value is linear in them: tens of
+// milliseconds). false when the walk cannot be used (walk_months).
+bool by_date_walk(const Xapian::Database &db, const search_query_t *q, const Xapian::Query &query, bool weighted,
+                  unsigned first, unsigned count, std::vector<found_doc> &out)
+{
+    std::vector<std::string> months = walk_months(db, q);
+    if (months.empty())
+        return false;
+    unsigned want = first + count, seen = 0;
+    for (const std::string &month : months) {
+        if (seen >= want)
+            break;
+        Xapian::Enquire enq(db);
+        enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(month)));
+        // Equal times: the higher weight, then the higher id, as the
+        // sort of every match would have them.
+        if (weighted)
+            enq.set_weighting_scheme(ArchiveWeight());
+        else
+            enq.set_weighting_scheme(Xapian::BoolWeight());
+        enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
+        enq.set_docid_order(Xapian::Enquire::DESCENDING);
+        Xapian::MSet m = enq.get_mset(0, want - seen);
+        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++seen)
+            if (seen >= first)
+                out.push_back({*it, it.get_weight(), it.get_document()});
+    }
+    return true;
+}
+
+} // namespace
+
 static search_status_t run_once(search_reader_t *r, const search_query_t *q, search_result_t *out)
 {
     text_query text;
     Xapian::Query query = build_query(q, &r->db, text);
+    unsigned limit = std::min(q->limit, 1000u);
     Xapian::Enquire enq(r->db);
     enq.set_query(query);
-    if (q->sort == SEARCH_SORT_DATE || text.empty)
-        enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
+    enq.set_weighting_scheme(ArchiveWeight());
     enq.set_docid_order(Xapian::Enquire::DESCENDING);
-    Xapian::MSet mset = enq.get_mset(q->offset, std::min(q->limit, 1000u));
+    // The estimate, and the highest weight a letter can get, without
+    // matching: no word that weighs anything (ArchiveWeight), a date
+    // order, or no words at all list the matches newest first.
+    // FACET_CHECK matches looked at make the estimate of a phrase (whose
+    // positions only a match checks) much closer.
+    Xapian::MSet probe = enq.get_mset(0, 0, FACET_CHECK);
+    out->total = static_cast<long long>(probe.get_matches_estimated());
+    out->total_exact = probe.get_matches_lower_bound() == probe.get_matches_upper_bound();
+    bool by_date = q->sort == SEARCH_SORT_DATE || text.empty || probe.get_max_possible() <= 0;
+    std::vector<found_doc> found;
+    if (!(by_date && probe.get_matches_estimated() >= WALK_MIN &&
+          by_date_walk(r->db, q, query, probe.get_max_possible() > 0, q->offset, limit, found))) {
+        if (by_date)
+            enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
+        Xapian::MSet mset = enq.get_mset(q->offset, limit);
+        out->total = static_cast<long long>(mset.get_matches_estimated());
+        out->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+            found.push_back({*it, it.get_weight(), it.get_document()});
+    }
 
-    out->total = static_cast<long long>(mset.get_matches_estimated());
-    out->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     out->plain_words = text.plain;
     if (!text.suggestion.empty() && suggestion_finds(r->db, q, text.suggestion))
         out->suggestion = dup_string(text.suggestion);
-    size_t n = mset.size();
-    out->hits = static_cast<search_hit_t *>(calloc(n ? n : 1, sizeof(search_hit_t)));
+    out->hits = static_cast<search_hit_t *>(calloc(found.size() ? found.size() : 1, sizeof(search_hit_t)));
     if (!out->hits)
         throw std::bad_alloc();
     std::vector<std::string> find;
     if (q->snippets && !text.empty)
         find = needles(text.query);
-    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+    for (const found_doc &f : found) {
         search_hit_t *hit = &out->hits[out->nhits];
-        hit->id = static_cast<long long>(*it);
-        hit->score = it.get_weight();
+        hit->id = static_cast<long long>(f.id);
+        hit->score = f.weight;
+        // The probe knows the query's words, which is all a snippet needs.
         if (q->snippets && !text.empty)
-            cut_snippet(mset, find, it.get_document().get_data(), hit);
+            cut_snippet(probe, find, f.doc.get_data(), hit);
         else
             hit->snippet = dup_string("");
         out->nhits++;
