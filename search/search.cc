@@ -15,6 +15,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <unistd.h>
@@ -52,6 +53,36 @@ const char UNIT = '\x1f'; // between the fields of a page
 const Xapian::Stem &stemmer()
 {
     static thread_local const Xapian::Stem stem("indonesian");
+    return stem;
+}
+
+// The stemmer of snippets, which remembers what it stemmed: a snippet
+// stems every word of its window (MSet::snippet), about a microsecond a
+// word, and the same words (`yang`, `dengan`, `surat`) come back in every
+// letter and every query of a search process. Bounded: forgotten at
+// CACHE_MAX words.
+class CachedStem : public Xapian::StemImplementation
+{
+    static const size_t CACHE_MAX = 100000;
+    Xapian::Stem inner_{"indonesian"};
+    std::unordered_map<std::string, std::string> cache_;
+
+  public:
+    std::string operator()(const std::string &word) override
+    {
+        auto it = cache_.find(word);
+        if (it != cache_.end())
+            return it->second;
+        if (cache_.size() >= CACHE_MAX)
+            cache_.clear();
+        return cache_.emplace(word, inner_(word)).first->second;
+    }
+    std::string get_description() const override { return inner_.get_description(); }
+};
+
+const Xapian::Stem &snippet_stemmer()
+{
+    static thread_local const Xapian::Stem stem(new CachedStem);
     return stem;
 }
 
@@ -715,7 +746,7 @@ std::string page_snippet(const Xapian::MSet &mset, const std::string &text, cons
 {
     const std::string ellipsis = "\xe2\x80\xa6";
     if (!find)
-        return mset.snippet(text, SNIPPET_BYTES, stemmer(), Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>",
+        return mset.snippet(text, SNIPPET_BYTES, snippet_stemmer(), Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>",
                             "</mark>", ellipsis);
     size_t first = std::string::npos;
     std::string low = lower_ascii(text);
@@ -741,7 +772,7 @@ std::string page_snippet(const Xapian::MSet &mset, const std::string &text, cons
         while (to < text.size() && is_continuation(text[to]))
             to++;
     }
-    std::string s = mset.snippet(text.substr(from, to - from), SNIPPET_BYTES, stemmer(),
+    std::string s = mset.snippet(text.substr(from, to - from), SNIPPET_BYTES, snippet_stemmer(),
                                  Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>", "</mark>", ellipsis);
     if (!s.empty() && from > 0 && s.compare(0, ellipsis.size(), ellipsis) != 0)
         s = ellipsis + s;
@@ -775,7 +806,7 @@ void cut_snippet(const Xapian::MSet &mset, const std::vector<std::string> &find,
     if (!pages.empty()) {
         const page_text &p = pages.front();
         hit->snippet =
-            dup_string(mset.snippet(p.text, SNIPPET_BYTES, stemmer(), 0, "<mark>", "</mark>", "\xe2\x80\xa6"));
+            dup_string(mset.snippet(p.text, SNIPPET_BYTES, snippet_stemmer(), 0, "<mark>", "</mark>", "\xe2\x80\xa6"));
         hit->scan_id = p.scan_id;
         hit->page = p.page;
     } else {
@@ -867,6 +898,80 @@ struct search_reader {
     std::string gen;
     Xapian::Database db;
 };
+
+namespace
+{
+
+// Queries matching fewer letters than this are sorted whole; more, and
+// by_date_walk reads them month by month.
+const Xapian::doccount WALK_MIN = 2000;
+
+// The months (M terms) to look at, newest first: those inside q's date
+// range (a cheap cut: the query's own filter decides), or none when some
+// letter has no month term (then the walk could miss it).
+std::vector<std::string> walk_months(const Xapian::Database &db, const search_query_t *q)
+{
+    std::vector<std::string> months;
+    Xapian::doccount covered = 0;
+    ymd from = {1900, 1, 1}, to = {2999, 12, 31};
+    if (q->from && *q->from && !parse_day(q->from, from))
+        from = {1900, 1, 1};
+    if (q->to && *q->to && !parse_day(q->to, to))
+        to = {2999, 12, 31};
+    std::string lo = fmt("M%04d%02d", from.y, from.m), hi = fmt("M%04d%02d", to.y, to.m);
+    for (Xapian::TermIterator it = db.allterms_begin("M"); it != db.allterms_end("M"); ++it) {
+        covered += it.get_termfreq();
+        if (*it >= lo && *it <= hi)
+            months.push_back(*it);
+    }
+    if (covered != db.get_doccount())
+        months.clear();
+    std::reverse(months.begin(), months.end());
+    return months;
+}
+
+// One hit found: its id and weight, and its document (snippets).
+struct found_doc {
+    Xapian::docid id;
+    double weight;
+    Xapian::Document doc;
+};
+
+// The matches of query from first on (at most count), newest registration
+// first, read month by month from the newest: each month's matches are
+// sorted (their time is a value), and the walk stops once it has enough.
+// The same order as sorting every match by the date, without reading them
+// all (sorting a million matches by a value is linear in them: tens of
+// milliseconds). false when the walk cannot be used (walk_months).
+bool by_date_walk(const Xapian::Database &db, const search_query_t *q, const Xapian::Query &query, bool weighted,
+                  unsigned first, unsigned count, std::vector<found_doc> &out)
+{
+    std::vector<std::string> months = walk_months(db, q);
+    if (months.empty())
+        return false;
+    unsigned want = first + count, seen = 0;
+    for (const std::string &month : months) {
+        if (seen >= want)
+            break;
+        Xapian::Enquire enq(db);
+        enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(month)));
+        // Equal times: the higher weight, then the higher id, as the
+        // sort of every match would have them.
+        if (weighted)
+            enq.set_weighting_scheme(ArchiveWeight());
+        else
+            enq.set_weighting_scheme(Xapian::BoolWeight());
+        enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
+        enq.set_docid_order(Xapian::Enquire::DESCENDING);
+        Xapian::MSet m = enq.get_mset(0, want - seen);
+        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++seen)
+            if (seen >= first)
+                out.push_back({*it, it.get_weight(), it.get_document()});
+    }
+    return true;
+}
+
+} // namespace
 
 extern "C" {
 
@@ -1162,79 +1267,6 @@ void search_result_free(search_result_t *res)
     memset(res, 0, sizeof *res);
 }
 
-namespace
-{
-
-// Queries matching fewer letters than this are sorted whole; more, and
-// by_date_walk reads them month by month.
-const Xapian::doccount WALK_MIN = 2000;
-
-// The months (M terms) to look at, newest first: those inside q's date
-// range (a cheap cut: the query's own filter decides), or none when some
-// letter has no month term (then the walk could miss it).
-std::vector<std::string> walk_months(const Xapian::Database &db, const search_query_t *q)
-{
-    std::vector<std::string> months;
-    Xapian::doccount covered = 0;
-    ymd from = {1900, 1, 1}, to = {2999, 12, 31};
-    if (q->from && *q->from && !parse_day(q->from, from))
-        from = {1900, 1, 1};
-    if (q->to && *q->to && !parse_day(q->to, to))
-        to = {2999, 12, 31};
-    std::string lo = fmt("M%04d%02d", from.y, from.m), hi = fmt("M%04d%02d", to.y, to.m);
-    for (Xapian::TermIterator it = db.allterms_begin("M"); it != db.allterms_end("M"); ++it) {
-        covered += it.get_termfreq();
-        if (*it >= lo && *it <= hi)
-            months.push_back(*it);
-    }
-    if (covered != db.get_doccount())
-        months.clear();
-    std::reverse(months.begin(), months.end());
-    return months;
-}
-
-// One hit found: its id and weight, and its document (snippets).
-struct found_doc {
-    Xapian::docid id;
-    double weight;
-    Xapian::Document doc;
-};
-
-// The matches of query from first on (at most count), newest registration
-// first, read month by month from the newest: each month's matches are
-// sorted (their time is a value), and the walk stops once it has enough.
-// The same order as sorting every match by the date, without reading them
-// all (sorting a million matches by a value is linear in them: tens of
-// milliseconds). false when the walk cannot be used (walk_months).
-bool by_date_walk(const Xapian::Database &db, const search_query_t *q, const Xapian::Query &query, bool weighted,
-                  unsigned first, unsigned count, std::vector<found_doc> &out)
-{
-    std::vector<std::string> months = walk_months(db, q);
-    if (months.empty())
-        return false;
-    unsigned want = first + count, seen = 0;
-    for (const std::string &month : months) {
-        if (seen >= want)
-            break;
-        Xapian::Enquire enq(db);
-        enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(month)));
-        // Equal times: the higher weight, then the higher id, as the
-        // sort of every match would have them.
-        if (weighted)
-            enq.set_weighting_scheme(ArchiveWeight());
-        else
-            enq.set_weighting_scheme(Xapian::BoolWeight());
-        enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
-        enq.set_docid_order(Xapian::Enquire::DESCENDING);
-        Xapian::MSet m = enq.get_mset(0, want - seen);
-        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++seen)
-            if (seen >= first)
-                out.push_back({*it, it.get_weight(), it.get_document()});
-    }
-    return true;
-}
-
-} // namespace
 
 static search_status_t run_once(search_reader_t *r, const search_query_t *q, search_result_t *out)
 {
