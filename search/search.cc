@@ -673,6 +673,8 @@ std::vector<facet_value> class_values(const Xapian::Database &db, const char *as
     return out;
 }
 
+void put_facets(const std::vector<std::pair<std::string, long long>> &counts, search_facet_t **out, size_t *n);
+
 // Counts of the query within each value: a small unranked match per value
 // (FACET_CHECK matches at most), so the cost does not grow with the
 // number of matches, and the rights filter inside the query holds here too.
@@ -692,6 +694,29 @@ void count_facets(const Xapian::Database &db, const Xapian::Query &query, const 
         if (c > 0)
             counts.emplace_back(v.value, c);
     }
+    put_facets(counts, out, n);
+}
+
+// Counts of values among every match, from ValueCountMatchSpy's counts
+// of slot values: a value counts the matches whose slot value starts with
+// it (a year is a whole value; a classification counts its codes below).
+std::vector<std::pair<std::string, long long>> spied_counts(const Xapian::ValueCountMatchSpy &spy,
+                                                            const std::vector<facet_value> &values)
+{
+    std::vector<std::pair<std::string, long long>> counts;
+    for (const facet_value &v : values) {
+        long long c = 0;
+        for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it)
+            if ((*it).compare(0, v.value.size(), v.value) == 0)
+                c += it.get_termfreq();
+        if (c > 0)
+            counts.emplace_back(v.value, c);
+    }
+    return counts;
+}
+
+void put_facets(const std::vector<std::pair<std::string, long long>> &counts, search_facet_t **out, size_t *n)
+{
     *out = static_cast<search_facet_t *>(calloc(counts.size() ? counts.size() : 1, sizeof(search_facet_t)));
     if (!*out)
         throw std::bad_alloc();
@@ -972,11 +997,13 @@ bool by_date_walk(const Xapian::Database &db, const search_query_t *q, const Xap
     for (const std::string &month : months) {
         if (seen >= want)
             break;
-        // A month expected to hold many more matches than still wanted is
-        // read day by day: a million letters put 8 000 in a month, 270 in
-        // a day. (The density only chooses the step, never the result.)
+        // A month whose days are each expected to hold half the matches
+        // still wanted is read day by day: a million letters put 8 000 in
+        // a month, 270 in a day; fewer and longer spans otherwise, as each
+        // costs a match of its own. (The density only chooses the step,
+        // never the result.)
         std::vector<std::string> spans = {month};
-        if (db.get_termfreq(month) * density > 4.0 * (want - seen))
+        if (db.get_termfreq(month) * density / 30 >= (want - seen) / 2.0)
             spans = month_days(db, month);
         for (const std::string &span : spans) {
             if (seen >= want)
@@ -1316,13 +1343,23 @@ static search_status_t run_once(search_reader_t *r, const search_query_t *q, sea
     out->total_exact = probe.get_matches_lower_bound() == probe.get_matches_upper_bound();
     bool by_date = q->sort == SEARCH_SORT_DATE || text.empty || probe.get_max_possible() <= 0;
     std::vector<found_doc> found;
+    Xapian::ValueCountMatchSpy year_spy(SLOT_YEAR), class_spy(SLOT_CLASS);
+    bool spied = false;
     if (!(by_date && probe.get_matches_estimated() >= WALK_MIN &&
           by_date_walk(r->db, q, query, probe.get_max_possible() > 0,
                        static_cast<double>(probe.get_matches_estimated()) / std::max(1u, r->db.get_doccount()),
                        q->offset, limit, found))) {
         if (by_date)
             enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
-        Xapian::MSet mset = enq.get_mset(q->offset, limit);
+        // Few matches (FACET_CHECK at most, says the estimate's bound): the
+        // match sees every one of them and counts the facets on the way,
+        // exactly, instead of a match for each facet value.
+        if (q->facets && probe.get_matches_upper_bound() <= FACET_CHECK) {
+            enq.add_matchspy(&year_spy);
+            enq.add_matchspy(&class_spy);
+            spied = true;
+        }
+        Xapian::MSet mset = enq.get_mset(q->offset, limit, spied ? probe.get_matches_upper_bound() : 0);
         out->total = static_cast<long long>(mset.get_matches_estimated());
         out->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
         for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
@@ -1349,7 +1386,11 @@ static search_status_t run_once(search_reader_t *r, const search_query_t *q, sea
             hit->snippet = dup_string("");
         out->nhits++;
     }
-    if (q->facets) {
+    if (q->facets && spied) {
+        put_facets(spied_counts(year_spy, year_values(r->db)), &out->years, &out->nyears);
+        put_facets(spied_counts(class_spy, class_values(r->db, q->classification)), &out->classes, &out->nclasses);
+        out->facets_exact = true;
+    } else if (q->facets) {
         bool exact = true;
         count_facets(r->db, query, year_values(r->db), &out->years, &out->nyears, exact);
         count_facets(r->db, query, class_values(r->db, q->classification), &out->classes, &out->nclasses, exact);
