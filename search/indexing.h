@@ -32,6 +32,12 @@
 #include "search.h"
 
 #define INDEXING_PAGE 1000
+/* A commit every 1 000 letters cost about a third less CPU a letter than
+ * every 10 000 (Xapian's flush of a few hundred thousand distinct terms at
+ * once is cache-hostile), but the 1 000 000-letter rebuild with it failed
+ * at 488 000 letters with "DatabaseCorruptError: Too few chunks of
+ * compressed data" on commit (Xapian 1.4.22, glass; docs/benchmarks.md):
+ * until that is understood, the interval every earlier rebuild used. */
 #define INDEXING_COMMIT_EVERY 10000
 /* Outbox rows taken per batch. */
 #define INDEXING_BATCH 500

@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <unistd.h>
@@ -51,6 +53,36 @@ const char UNIT = '\x1f'; // between the fields of a page
 const Xapian::Stem &stemmer()
 {
     static thread_local const Xapian::Stem stem("indonesian");
+    return stem;
+}
+
+// The stemmer of snippets, which remembers what it stemmed: a snippet
+// stems every word of its window (MSet::snippet), about a microsecond a
+// word, and the same words (`yang`, `dengan`, `surat`) come back in every
+// letter and every query of a search process. Bounded: forgotten at
+// CACHE_MAX words.
+class CachedStem : public Xapian::StemImplementation
+{
+    static const size_t CACHE_MAX = 100000;
+    Xapian::Stem inner_{"indonesian"};
+    std::unordered_map<std::string, std::string> cache_;
+
+  public:
+    std::string operator()(const std::string &word) override
+    {
+        auto it = cache_.find(word);
+        if (it != cache_.end())
+            return it->second;
+        if (cache_.size() >= CACHE_MAX)
+            cache_.clear();
+        return cache_.emplace(word, inner_(word)).first->second;
+    }
+    std::string get_description() const override { return inner_.get_description(); }
+};
+
+const Xapian::Stem &snippet_stemmer()
+{
+    static thread_local const Xapian::Stem stem(new CachedStem);
     return stem;
 }
 
@@ -286,6 +318,62 @@ Xapian::Query date_range(const char *from_s, const char *to_s)
     }
     return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
+
+// ------------------------------------------------------------ ranking
+
+// BM25 (k1 1, b 0.5, as Xapian's BM25Weight by default) with the classic
+// inverse document frequency of Robertson and Sparck Jones,
+// log((N - n + 0.5) / (n + 0.5)), floored at zero: a word in half of the
+// letters or more (`yang`, `surat`, `kepala`, `dengan`) weighs nothing.
+// It still has to match; it just does not rank. (Xapian's BM25Weight lifts
+// such an idf to a tiny positive weight, and then ranking `yang` alone
+// means weighing every one of its postings: linear in the archive.) A
+// query whose words all weigh nothing ranks every match equal; those are
+// listed newest first (run_once, by_date_walk), as docs/api.md says.
+class ArchiveWeight : public Xapian::Weight
+{
+    static constexpr double K1 = 1.0, B = 0.5, MIN_NORMLEN = 0.5;
+    double termweight_ = 0; // idf * factor * (k1 + 1), 0: the word does not rank
+    double inv_avg_ = 0;
+
+    double part(double wdf, double doclen) const
+    {
+        double normlen = std::max(doclen * inv_avg_, MIN_NORMLEN);
+        return termweight_ * wdf / (K1 * ((1 - B) + B * normlen) + wdf);
+    }
+
+  public:
+    ArchiveWeight()
+    {
+        need_stat(COLLECTION_SIZE);
+        need_stat(AVERAGE_LENGTH);
+        need_stat(TERMFREQ);
+        need_stat(WDF);
+        need_stat(WDF_MAX);
+        need_stat(DOC_LENGTH);
+        need_stat(DOC_LENGTH_MIN);
+    }
+    std::string name() const override { return "esurat::ArchiveWeight"; }
+    Xapian::Weight *clone() const override { return new ArchiveWeight; }
+    void init(double factor) override
+    {
+        double n = get_termfreq(), all = get_collection_size();
+        double idf = n > 0 && all > 0 ? std::log((all - n + 0.5) / (n + 0.5)) : 0;
+        termweight_ = factor > 0 && idf > 0 ? idf * factor * (K1 + 1) : 0;
+        double avg = get_average_length();
+        inv_avg_ = avg > 0 ? 1 / avg : 0;
+    }
+    double get_sumpart(Xapian::termcount wdf, Xapian::termcount doclen, Xapian::termcount) const override
+    {
+        return termweight_ > 0 && wdf > 0 ? part(wdf, doclen) : 0;
+    }
+    double get_maxpart() const override
+    {
+        return termweight_ > 0 ? part(get_wdf_upper_bound(), get_doclength_lower_bound()) : 0;
+    }
+    double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
+    double get_maxextra() const override { return 0; }
+};
 
 // ------------------------------------------------------------ documents
 
@@ -585,6 +673,8 @@ std::vector<facet_value> class_values(const Xapian::Database &db, const char *as
     return out;
 }
 
+void put_facets(const std::vector<std::pair<std::string, long long>> &counts, search_facet_t **out, size_t *n);
+
 // Counts of the query within each value: a small unranked match per value
 // (FACET_CHECK matches at most), so the cost does not grow with the
 // number of matches, and the rights filter inside the query holds here too.
@@ -604,6 +694,29 @@ void count_facets(const Xapian::Database &db, const Xapian::Query &query, const 
         if (c > 0)
             counts.emplace_back(v.value, c);
     }
+    put_facets(counts, out, n);
+}
+
+// Counts of values among every match, from ValueCountMatchSpy's counts
+// of slot values: a value counts the matches whose slot value starts with
+// it (a year is a whole value; a classification counts its codes below).
+std::vector<std::pair<std::string, long long>> spied_counts(const Xapian::ValueCountMatchSpy &spy,
+                                                            const std::vector<facet_value> &values)
+{
+    std::vector<std::pair<std::string, long long>> counts;
+    for (const facet_value &v : values) {
+        long long c = 0;
+        for (Xapian::TermIterator it = spy.values_begin(); it != spy.values_end(); ++it)
+            if ((*it).compare(0, v.value.size(), v.value) == 0)
+                c += it.get_termfreq();
+        if (c > 0)
+            counts.emplace_back(v.value, c);
+    }
+    return counts;
+}
+
+void put_facets(const std::vector<std::pair<std::string, long long>> &counts, search_facet_t **out, size_t *n)
+{
     *out = static_cast<search_facet_t *>(calloc(counts.size() ? counts.size() : 1, sizeof(search_facet_t)));
     if (!*out)
         throw std::bad_alloc();
@@ -658,7 +771,7 @@ std::string page_snippet(const Xapian::MSet &mset, const std::string &text, cons
 {
     const std::string ellipsis = "\xe2\x80\xa6";
     if (!find)
-        return mset.snippet(text, SNIPPET_BYTES, stemmer(), Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>",
+        return mset.snippet(text, SNIPPET_BYTES, snippet_stemmer(), Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>",
                             "</mark>", ellipsis);
     size_t first = std::string::npos;
     std::string low = lower_ascii(text);
@@ -684,7 +797,7 @@ std::string page_snippet(const Xapian::MSet &mset, const std::string &text, cons
         while (to < text.size() && is_continuation(text[to]))
             to++;
     }
-    std::string s = mset.snippet(text.substr(from, to - from), SNIPPET_BYTES, stemmer(),
+    std::string s = mset.snippet(text.substr(from, to - from), SNIPPET_BYTES, snippet_stemmer(),
                                  Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>", "</mark>", ellipsis);
     if (!s.empty() && from > 0 && s.compare(0, ellipsis.size(), ellipsis) != 0)
         s = ellipsis + s;
@@ -718,7 +831,7 @@ void cut_snippet(const Xapian::MSet &mset, const std::vector<std::string> &find,
     if (!pages.empty()) {
         const page_text &p = pages.front();
         hit->snippet =
-            dup_string(mset.snippet(p.text, SNIPPET_BYTES, stemmer(), 0, "<mark>", "</mark>", "\xe2\x80\xa6"));
+            dup_string(mset.snippet(p.text, SNIPPET_BYTES, snippet_stemmer(), 0, "<mark>", "</mark>", "\xe2\x80\xa6"));
         hit->scan_id = p.scan_id;
         hit->page = p.page;
     } else {
@@ -810,6 +923,111 @@ struct search_reader {
     std::string gen;
     Xapian::Database db;
 };
+
+namespace
+{
+
+// Queries matching fewer letters than this are sorted whole; more, and
+// by_date_walk reads them month by month.
+const Xapian::doccount WALK_MIN = 2000;
+
+// The months (M terms) to look at, newest first: those inside q's date
+// range (a cheap cut: the query's own filter decides), or none when some
+// letter has no month term (then the walk could miss it).
+std::vector<std::string> walk_months(const Xapian::Database &db, const search_query_t *q)
+{
+    std::vector<std::string> months;
+    Xapian::doccount covered = 0;
+    ymd from = {1900, 1, 1}, to = {2999, 12, 31};
+    if (q->from && *q->from && !parse_day(q->from, from))
+        from = {1900, 1, 1};
+    if (q->to && *q->to && !parse_day(q->to, to))
+        to = {2999, 12, 31};
+    std::string lo = fmt("M%04d%02d", from.y, from.m), hi = fmt("M%04d%02d", to.y, to.m);
+    for (Xapian::TermIterator it = db.allterms_begin("M"); it != db.allterms_end("M"); ++it) {
+        covered += it.get_termfreq();
+        if (*it >= lo && *it <= hi)
+            months.push_back(*it);
+    }
+    if (covered != db.get_doccount())
+        months.clear();
+    std::reverse(months.begin(), months.end());
+    return months;
+}
+
+// One hit found: its id and weight, and its document (snippets).
+struct found_doc {
+    Xapian::docid id;
+    double weight;
+    Xapian::Document doc;
+};
+
+// The matches of query from first on (at most count), newest registration
+// first, read month by month (or day by day) from the newest: each span's
+// matches are sorted (their time is a value), and the walk stops once it
+// has enough.
+// The same order as sorting every match by the date, without reading them
+// all (sorting a million matches by a value is linear in them: tens of
+// milliseconds). false when the walk cannot be used (walk_months).
+// The days of month (an M term) that hold letters, newest first (D
+// terms), or just the month when its days do not account for every one
+// of its letters.
+std::vector<std::string> month_days(const Xapian::Database &db, const std::string &month)
+{
+    std::vector<std::string> days;
+    Xapian::doccount covered = 0;
+    const std::string prefix = "D" + month.substr(1);
+    for (Xapian::TermIterator it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
+        covered += it.get_termfreq();
+        days.push_back(*it);
+    }
+    if (covered != db.get_termfreq(month))
+        return {month};
+    std::reverse(days.begin(), days.end());
+    return days;
+}
+
+bool by_date_walk(const Xapian::Database &db, const search_query_t *q, const Xapian::Query &query, bool weighted,
+                  double density, unsigned first, unsigned count, std::vector<found_doc> &out)
+{
+    std::vector<std::string> months = walk_months(db, q);
+    if (months.empty())
+        return false;
+    unsigned want = first + count, seen = 0;
+    for (const std::string &month : months) {
+        if (seen >= want)
+            break;
+        // A month whose days are each expected to hold half the matches
+        // still wanted is read day by day: a million letters put 8 000 in
+        // a month, 270 in a day; fewer and longer spans otherwise, as each
+        // costs a match of its own. (The density only chooses the step,
+        // never the result.)
+        std::vector<std::string> spans = {month};
+        if (db.get_termfreq(month) * density / 30 >= (want - seen) / 2.0)
+            spans = month_days(db, month);
+        for (const std::string &span : spans) {
+            if (seen >= want)
+                break;
+            Xapian::Enquire enq(db);
+            enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query, Xapian::Query(span)));
+            // Equal times: the higher weight, then the higher id, as the
+            // sort of every match would have them.
+            if (weighted)
+                enq.set_weighting_scheme(ArchiveWeight());
+            else
+                enq.set_weighting_scheme(Xapian::BoolWeight());
+            enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
+            enq.set_docid_order(Xapian::Enquire::DESCENDING);
+            Xapian::MSet m = enq.get_mset(0, want - seen);
+            for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it, ++seen)
+                if (seen >= first)
+                    out.push_back({*it, it.get_weight(), it.get_document()});
+        }
+    }
+    return true;
+}
+
+} // namespace
 
 extern "C" {
 
@@ -1105,40 +1323,74 @@ void search_result_free(search_result_t *res)
     memset(res, 0, sizeof *res);
 }
 
+
 static search_status_t run_once(search_reader_t *r, const search_query_t *q, search_result_t *out)
 {
     text_query text;
     Xapian::Query query = build_query(q, &r->db, text);
+    unsigned limit = std::min(q->limit, 1000u);
     Xapian::Enquire enq(r->db);
     enq.set_query(query);
-    if (q->sort == SEARCH_SORT_DATE || text.empty)
-        enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
+    enq.set_weighting_scheme(ArchiveWeight());
     enq.set_docid_order(Xapian::Enquire::DESCENDING);
-    Xapian::MSet mset = enq.get_mset(q->offset, std::min(q->limit, 1000u));
+    // The estimate, and the highest weight a letter can get, without
+    // matching: no word that weighs anything (ArchiveWeight), a date
+    // order, or no words at all list the matches newest first.
+    // (Asking it to look at some matches, check_at_least, made Xapian
+    // read every one of a common word's: no.)
+    Xapian::MSet probe = enq.get_mset(0, 0);
+    out->total = static_cast<long long>(probe.get_matches_estimated());
+    out->total_exact = probe.get_matches_lower_bound() == probe.get_matches_upper_bound();
+    bool by_date = q->sort == SEARCH_SORT_DATE || text.empty || probe.get_max_possible() <= 0;
+    std::vector<found_doc> found;
+    Xapian::ValueCountMatchSpy year_spy(SLOT_YEAR), class_spy(SLOT_CLASS);
+    bool spied = false;
+    if (!(by_date && probe.get_matches_estimated() >= WALK_MIN &&
+          by_date_walk(r->db, q, query, probe.get_max_possible() > 0,
+                       static_cast<double>(probe.get_matches_estimated()) / std::max(1u, r->db.get_doccount()),
+                       q->offset, limit, found))) {
+        if (by_date)
+            enq.set_sort_by_value_then_relevance(SLOT_DATE, true);
+        // Few matches (FACET_CHECK at most, says the estimate's bound): the
+        // match sees every one of them and counts the facets on the way,
+        // exactly, instead of a match for each facet value.
+        if (q->facets && probe.get_matches_upper_bound() <= FACET_CHECK) {
+            enq.add_matchspy(&year_spy);
+            enq.add_matchspy(&class_spy);
+            spied = true;
+        }
+        Xapian::MSet mset = enq.get_mset(q->offset, limit, spied ? probe.get_matches_upper_bound() : 0);
+        out->total = static_cast<long long>(mset.get_matches_estimated());
+        out->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+            found.push_back({*it, it.get_weight(), it.get_document()});
+    }
 
-    out->total = static_cast<long long>(mset.get_matches_estimated());
-    out->total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     out->plain_words = text.plain;
     if (!text.suggestion.empty() && suggestion_finds(r->db, q, text.suggestion))
         out->suggestion = dup_string(text.suggestion);
-    size_t n = mset.size();
-    out->hits = static_cast<search_hit_t *>(calloc(n ? n : 1, sizeof(search_hit_t)));
+    out->hits = static_cast<search_hit_t *>(calloc(found.size() ? found.size() : 1, sizeof(search_hit_t)));
     if (!out->hits)
         throw std::bad_alloc();
     std::vector<std::string> find;
     if (q->snippets && !text.empty)
         find = needles(text.query);
-    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+    for (const found_doc &f : found) {
         search_hit_t *hit = &out->hits[out->nhits];
-        hit->id = static_cast<long long>(*it);
-        hit->score = it.get_weight();
+        hit->id = static_cast<long long>(f.id);
+        hit->score = f.weight;
+        // The probe knows the query's words, which is all a snippet needs.
         if (q->snippets && !text.empty)
-            cut_snippet(mset, find, it.get_document().get_data(), hit);
+            cut_snippet(probe, find, f.doc.get_data(), hit);
         else
             hit->snippet = dup_string("");
         out->nhits++;
     }
-    if (q->facets) {
+    if (q->facets && spied) {
+        put_facets(spied_counts(year_spy, year_values(r->db)), &out->years, &out->nyears);
+        put_facets(spied_counts(class_spy, class_values(r->db, q->classification)), &out->classes, &out->nclasses);
+        out->facets_exact = true;
+    } else if (q->facets) {
         bool exact = true;
         count_facets(r->db, query, year_values(r->db), &out->years, &out->nyears, exact);
         count_facets(r->db, query, class_values(r->db, q->classification), &out->classes, &out->nclasses, exact);

@@ -344,6 +344,103 @@ static void test_parallel_writers_and_merge(void **state)
     search_dir_remove(merged);
 }
 
+/* ------------------------------------------------------------ ranking of common words */
+
+#define COMMON_N 2600
+
+/* Letter id's registration: five months of 2021, in an order unlike the
+ * ids (the listing must follow the time, not the id). */
+static void common_registered(int id, char *buf, size_t size)
+{
+    int k = (id * 7919) % COMMON_N; /* a permutation of 0..COMMON_N-1 */
+    snprintf(buf, size, "2021%02d%02d%02d%02d%02d", 1 + k / 520, 1 + k % 520 / 20, k % 20, k % 60, id % 60);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)b, *(const char *const *)a);
+}
+
+/* "umum" stands in every letter, "jembatan" in three (twice in 1300):
+ * a word in half of the letters or more weighs nothing (docs/api.md,
+ * "Ranking"), so "umum" lists its letters newest first, and the other
+ * words of a query rank. */
+static void test_common_words_newest_first(void **state)
+{
+    (void)state;
+    char cdir[PATH_MAX + 16], gen[PATH_MAX];
+    snprintf(cdir, sizeof cdir, "%s/common", dir);
+    assert_int_equal(mkdir(cdir, 0700), 0);
+    assert_int_equal(search_dir_new_generation(cdir, gen, sizeof gen), 0);
+    search_error_t err;
+    search_writer_t *w = search_writer_open(gen, true, true, &err);
+    assert_non_null(w);
+    static char regs[COMMON_N + 1][16];
+    for (int id = 1; id <= COMMON_N; id++) {
+        common_registered(id, regs[id], sizeof regs[id]);
+        const char *text = id == 1300   ? "Surat umum tentang jembatan, jembatan baru."
+                           : id == 7 || id == 2001 ? "Surat umum tentang jembatan."
+                                                   : "Surat umum tentang kegiatan dinas.";
+        put(w, id, NULL, "Perihal", "005", regs[id], "all", text);
+    }
+    assert_int_equal(search_writer_commit(w, &err), SEARCH_OK);
+    search_writer_close(w);
+    assert_int_equal(search_dir_publish(cdir, gen), 0);
+    search_reader_t *r = search_reader_open(cdir, &err);
+    assert_non_null(r);
+
+    /* The expected order: registration time, newest first. */
+    static const char *order[COMMON_N];
+    for (int id = 1; id <= COMMON_N; id++)
+        order[id - 1] = regs[id];
+    qsort(order, COMMON_N, sizeof *order, cmp_desc);
+    const unsigned offsets[] = {0, 510, COMMON_N - 5};
+    for (size_t o = 0; o < sizeof offsets / sizeof *offsets; o++) {
+        search_query_t q = {.q = "umum", .groups = "all", .limit = 20, .offset = offsets[o], .snippets = true};
+        search_result_t res;
+        assert_int_equal(search_run(r, &q, &res, &err), SEARCH_OK);
+        assert_int_equal(res.total, COMMON_N);
+        assert_true(res.total_exact);
+        assert_int_equal(res.nhits, offsets[o] + 20 <= COMMON_N ? 20 : COMMON_N - offsets[o]);
+        for (size_t i = 0; i < res.nhits; i++) {
+            assert_string_equal(regs[res.hits[i].id], order[offsets[o] + i]);
+            /* The word is marked though it weighs nothing. */
+            assert_non_null(strstr(res.hits[i].snippet, "<mark>umum</mark>"));
+        }
+        search_result_free(&res);
+    }
+    /* A date range: the newest letters of February. */
+    search_query_t feb = {.q = "umum", .groups = "all", .limit = 5, .from = "2021-02-01", .to = "2021-02-28"};
+    search_result_t res;
+    assert_int_equal(search_run(r, &feb, &res, &err), SEARCH_OK);
+    int first_feb = 0;
+    while (strncmp(order[first_feb], "202102", 6) != 0)
+        first_feb++;
+    assert_int_equal(res.nhits, 5);
+    for (size_t i = 0; i < res.nhits; i++)
+        assert_string_equal(regs[res.hits[i].id], order[first_feb + (int)i]);
+    search_result_free(&res);
+    /* With a word that ranks: by its weight (1300 has it twice). */
+    search_query_t both = {.q = "umum jembatan", .groups = "all", .limit = 20};
+    assert_int_equal(search_run(r, &both, &res, &err), SEARCH_OK);
+    assert_int_equal(res.nhits, 3);
+    assert_int_equal(res.hits[0].id, 1300);
+    assert_true(res.hits[0].score > res.hits[1].score);
+    assert_true(res.hits[2].score > 0);
+    search_result_free(&res);
+    /* The rights filter holds in the walk: a group with no letter. */
+    search_query_t none = {.q = "umum", .groups = "admin", .limit = 20};
+    assert_int_equal(search_run(r, &none, &res, &err), SEARCH_OK);
+    assert_int_equal(res.nhits, 0);
+    search_result_free(&res);
+    search_reader_close(r);
+    search_dir_remove(gen);
+    char link[PATH_MAX + 32];
+    snprintf(link, sizeof link, "%s/current", cdir);
+    unlink(link);
+    rmdir(cdir);
+}
+
 /* ------------------------------------------------------------ replicas */
 
 /* A free TCP port on 127.0.0.1. */
@@ -511,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_describe_date_terms),
         cmocka_unit_test(test_refresh_and_missing),
         cmocka_unit_test(test_parallel_writers_and_merge),
+        cmocka_unit_test(test_common_words_newest_first),
         cmocka_unit_test(test_replica_follows_changesets_and_full_copies),
         cmocka_unit_test(test_replica_stub_is_checked),
     };
