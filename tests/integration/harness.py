@@ -535,5 +535,18 @@ def raw_http(port, request_bytes, timeout=10):
     return status, headers, body
 
 
+def eventually(probe, seconds=2.0, step=0.02):
+    """probe() until it returns true or time runs out; its last value. The
+    default suits PostgreSQL's notifications: they reach the workers within
+    milliseconds, but on a loaded machine a worker may answer one request
+    before it reads one."""
+    deadline = time.monotonic() + seconds
+    while True:
+        ok = probe()
+        if ok or time.monotonic() > deadline:
+            return ok
+        time.sleep(step)
+
+
 def kill(pid, sig=signal.SIGKILL):
     os.kill(pid, sig)

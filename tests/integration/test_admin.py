@@ -12,13 +12,12 @@ letter page already kept in letter_docs showing the new names."""
 import datetime
 import os
 import sys
-import time
 import unittest
 import zoneinfo
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Stack  # noqa: E402
+from harness import Stack, eventually  # noqa: E402
 
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 # Enough requests that both esurat-fcgi workers answer some of them.
@@ -32,17 +31,6 @@ def today():
 
 def day(offset):
     return (today() + datetime.timedelta(days=offset)).isoformat()
-
-
-def eventually(probe, seconds=2.0):
-    """probe() until it returns true or time runs out (a NOTIFY reaches a
-    busy worker within milliseconds, but after the reply it races with)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        ok = probe()
-        if ok or time.monotonic() > deadline:
-            return ok
-        time.sleep(0.02)
 
 
 class AdminTest(unittest.TestCase):

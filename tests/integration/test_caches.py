@@ -13,29 +13,15 @@ nothing behind."""
 import os
 import sys
 import threading
-import time
 import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Stack  # noqa: E402
+from harness import Stack, eventually  # noqa: E402
 from test_scans import png  # noqa: E402
 
 # Enough requests that both esurat-fcgi workers answer some of them.
 SPREAD = 12
-# A notification reaches the workers within milliseconds; on a loaded
-# machine a worker may answer one request before it reads it.
-NOTIFIED_WITHIN = 2.0
-
-
-def eventually(probe, seconds=NOTIFIED_WITHIN):
-    """probe() until it returns true or time runs out; its last value."""
-    deadline = time.monotonic() + seconds
-    while True:
-        ok = probe()
-        if ok or time.monotonic() > deadline:
-            return ok
-        time.sleep(0.02)
 
 
 class CachesTest(unittest.TestCase):
