@@ -249,6 +249,40 @@ class LettersTest(LettersCase):
         )
         self.assertEqual(gaps, "0")
 
+    def test_agenda_book_holds_every_number_once(self):
+        """The agenda book (sql/016) keeps each given number once: the
+        registrations enter theirs, a letter inserted with a number already
+        given is refused, and a given number does not change."""
+        umum = self.s("umum")
+        a = self.register(umum, self.incoming())
+        out = self.register(umum, self.incoming(direction="out", letter_number=..., sender=...))
+        for letter in (a, out):
+            self.assertEqual(
+                self.stack.psql("SELECT b.letter_id FROM agenda_book b JOIN units u ON u.id = b.unit_id"
+                                " WHERE u.code = 'Umum' AND b.direction = '%s' AND b.year = %d AND b.number = %d"
+                                % (letter["direction"], letter["agenda_year"], letter["agenda_number"])),
+                str(letter["id"]), letter)
+
+        def psql_fails(sql):
+            p = self.stack.stack("psql", "-At", "-c", sql, check=False)
+            self.assertNotEqual(p.returncode, 0, "accepted: %s" % sql)
+            return p.stderr
+
+        err = psql_fails(
+            "INSERT INTO letters (direction, unit_id, agenda_number, agenda_year, letter_number, received_at,"
+            " sender, recipient, subject, created_by)"
+            " SELECT 'in', unit_id, agenda_number, agenda_year, 'DUP/' || id, now(), 'Pengirim lain', recipient,"
+            " subject, created_by FROM letters WHERE id = %d" % a["id"])
+        self.assertIn("agenda_book_pkey", err)
+        err = psql_fails("UPDATE letters SET agenda_number = agenda_number + 1000 WHERE id = %d" % a["id"])
+        self.assertIn("does not change", err)
+        # A blank sender breaks the column's rule (a domain) as it broke the
+        # CHECK before it.
+        err = psql_fails("UPDATE letters SET sender = '  ' WHERE id = %d" % a["id"])
+        self.assertIn("nonblank_text", err)
+        self.assertEqual(self.stack.psql("SELECT agenda_number || ' ' || sender FROM letters WHERE id = %d" % a["id"]),
+                         "%d %s" % (a["agenda_number"], a["sender"]))
+
     def test_outgoing_numbers_and_preview(self):
         umum = self.s("umum")
         year = datetime.datetime.now(JAKARTA).year
