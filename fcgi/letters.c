@@ -227,25 +227,34 @@ static const char TAKE_NUMBER_SQL[] =
  * letters_agenda_number (sql/015) takes it and appends the audit row at
  * COMMIT, so that the unit's counter row and the audit chain's head are
  * held for those few rows only, not for the whole registration. */
-static const char INSERT_LETTER_SQL[] =
-    "WITH l AS ("
-    "  INSERT INTO letters (direction, unit_id, agenda_number, agenda_year, letter_number, letter_date,"
-    "    received_at, sender, recipient, subject, summary, classification, security, urgency, status,"
-    "    tracking_code, created_by)"
-    "  VALUES ($1::text, $2, $3::int, coalesce($4::int, extract(year FROM coalesce($17::timestamptz, now()))::int),"
-    "    $5, $6::date, CASE WHEN $1::text = 'in' THEN now() END, $7, $8, $9, $10, $11, $12,"
-    "    $13, CASE WHEN $14::bigint IS NULL THEN 'baru' ELSE 'didisposisi' END, $15, $16)"
-    "  RETURNING letters.id, letters.agenda_number, letters.agenda_year"
-    "), d AS ("
-    "  INSERT INTO dispositions (letter_id, to_position_id, created_by)"
-    "  SELECT id, $14::bigint, $16 FROM l WHERE $14::bigint IS NOT NULL"
-    "), o AS ("
-    "  INSERT INTO index_outbox (letter_id) SELECT id FROM l"
-    "), a AS ("
+#define INSERT_LETTER_CTE                                                                                              \
+    "WITH l AS ("                                                                                                      \
+    "  INSERT INTO letters (direction, unit_id, agenda_number, agenda_year, letter_number, letter_date,"               \
+    "    received_at, sender, recipient, subject, summary, classification, security, urgency, status,"                 \
+    "    tracking_code, created_by)"                                                                                   \
+    "  VALUES ($1::text, $2, $3::int, coalesce($4::int, extract(year FROM coalesce($17::timestamptz, now()))::int),"   \
+    "    $5, $6::date, CASE WHEN $1::text = 'in' THEN now() END, $7, $8, $9, $10, $11, $12,"                          \
+    "    $13, CASE WHEN $14::bigint IS NULL THEN 'baru' ELSE 'didisposisi' END, $15, $16)"                             \
+    "  RETURNING letters.id, letters.agenda_number, letters.agenda_year"                                               \
+    "), o AS ("                                                                                                        \
+    "  INSERT INTO index_outbox (letter_id) SELECT id FROM l"                                                          \
+    ")"
+#define ROUTE_LETTER_CTE                                                                                               \
+    ", d AS ("                                                                                                         \
+    "  INSERT INTO dispositions (letter_id, to_position_id, created_by)"                                               \
+    "  SELECT id, $14::bigint, $16 FROM l WHERE $14::bigint IS NOT NULL"                                               \
+    ")"
+/* The parts a statement leaves out are not even started by the executor:
+ * each variant has only what its letters need. */
+static const char INSERT_INCOMING_SQL[] = INSERT_LETTER_CTE "SELECT id, NULL AS audit_id FROM l";
+static const char INSERT_ROUTED_SQL[] = INSERT_LETTER_CTE ROUTE_LETTER_CTE "SELECT id, NULL AS audit_id FROM l";
+static const char INSERT_OUTGOING_SQL[] =
+    INSERT_LETTER_CTE ROUTE_LETTER_CTE
+    ", a AS ("
     "  SELECT audit_append($16, 'letter.register', 'letter', l.id::text, jsonb_strip_nulls(jsonb_build_object("
-    "    'letter_id', l.id, 'direction', $1, 'agenda_number', l.agenda_number, 'agenda_year', l.agenda_year,"
+    "    'letter_id', l.id, 'direction', $1::text, 'agenda_number', l.agenda_number, 'agenda_year', l.agenda_year,"
     "    'letter_number', $5, 'unit_id', $2::bigint, 'to_position_id', $14::bigint))) AS audit_id"
-    "  FROM l WHERE l.agenda_number IS NOT NULL"
+    "  FROM l"
     ")"
     "SELECT id, (SELECT audit_id FROM a) AS audit_id FROM l";
 
@@ -302,8 +311,8 @@ static reg_result_t register_once(request_t *req, const letter_input_t *in, cons
                             clock_test_now()};
     /* One round trip: the letter with all that comes with it, COMMIT (where
      * an incoming letter gets its number), and the letter read back. */
-    PGresult *res = req_try_audited_commit(req, in->to_position_id != NULL, INSERT_LETTER_SQL, 17, params,
-                                           REGISTERED_LETTER_SQL);
+    const char *sql = out ? INSERT_OUTGOING_SQL : in->to_position_id ? INSERT_ROUTED_SQL : INSERT_INCOMING_SQL;
+    PGresult *res = req_try_audited_commit(req, in->to_position_id != NULL, sql, 17, params, REGISTERED_LETTER_SQL);
     if (!res) {
         if (unique_violation(req, "tracking_code")) {
             db_rollback(req->db);
