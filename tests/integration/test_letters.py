@@ -145,6 +145,9 @@ class LettersTest(LettersCase):
         r = umum.get("/api/letters/%d" % lid)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["subject"], "Undangan Rapat")
+        # The registration's reply (made by esurat-fcgi) is the letter as
+        # the server shows it, field for field.
+        self.assertEqual({k: r.json.get(k) for k in letter}, letter)
         self.assertEqual(r.json["scans"], [])
         self.assertEqual(len(r.json["dispositions"]), 1)
         d = r.json["dispositions"][0]
@@ -300,6 +303,8 @@ class LettersTest(LettersCase):
         self.assertEqual(out["sender"], "Bagian Umum")  # the unit, by default
         self.assertIsNone(out["tracking_code"])
         self.assertIsNone(out["received_at"])
+        shown = umum.get("/api/letters/%d" % out["id"])
+        self.assertEqual({k: shown.json.get(k) for k in out}, out)
         nxt = self.register(umum, self.incoming(direction="out", letter_number=..., classification="000"))
         self.assertEqual(nxt["letter_number"], "000/%d/Umum/%d" % (seq + 1, year))
         # The default template needs a classification.
