@@ -224,7 +224,7 @@ static const char TAKE_NUMBER_SQL[] =
  * its agenda number already: an outgoing letter, whose number ($3, $4:
  * sequence and year, from TAKE_NUMBER_SQL) is formatted into its letter
  * number. An incoming letter is inserted without one: the deferred trigger
- * letters_agenda_number (sql/015) takes it and appends the audit row at
+ * Letters_agenda_number (sql/015, 019) takes it and appends the audit row at
  * COMMIT, so that the unit's counter row and the audit chain's head are
  * held for those few rows only, not for the whole registration. */
 #define INSERT_LETTER_CTE                                                                                              \
