@@ -246,8 +246,8 @@ static const char TAKE_NUMBER_SQL[] =
     ")"
 /* The parts a statement leaves out are not even started by the executor:
  * each variant has only what its letters need. */
-static const char INSERT_INCOMING_SQL[] = INSERT_LETTER_CTE "SELECT id, NULL AS audit_id FROM l";
-static const char INSERT_ROUTED_SQL[] = INSERT_LETTER_CTE ROUTE_LETTER_CTE "SELECT id, NULL AS audit_id FROM l";
+static const char INSERT_INCOMING_SQL[] = INSERT_LETTER_CTE "SELECT id FROM l";
+static const char INSERT_ROUTED_SQL[] = INSERT_LETTER_CTE ROUTE_LETTER_CTE "SELECT id FROM l";
 static const char INSERT_OUTGOING_SQL[] =
     INSERT_LETTER_CTE ROUTE_LETTER_CTE
     ", a AS ("
@@ -265,11 +265,6 @@ static const char REGISTERED_LETTER_SQL[] =
     "SELECT l.id, l.agenda_number, l.agenda_year, l.status, to_json(l.created_at)::text AS created_at "
     "FROM letters l WHERE l.id = (SELECT currval('letters_id_seq'))";
 
-static json_t *text_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 /* The registered letter as letter_json (sql/005) shows it, made here: the
  * server's part (id, number, year, status, the time, which is also the
  * receipt and update time) from REGISTERED_LETTER_SQL's row, the rest as
@@ -280,30 +275,17 @@ static json_t *registered_letter_json(request_t *req, PGresult *row, const lette
                                       const char *tracking)
 {
     json_t *at = json_loads(db_get(row, 0, "created_at"), JSON_DECODE_ANY, NULL);
-    json_t *unit_json = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)atoll(unit->unit_id), "code", unit->unit_code,
-                                  "name", unit->unit_name);
-    bool in_letter = strcmp(in->direction, "in") == 0;
-    json_t *letter = json_object();
-    json_object_set_new(letter, "id", json_integer(atoll(db_get(row, 0, "id"))));
-    json_object_set_new(letter, "direction", json_string(in->direction));
-    json_object_set_new(letter, "unit", unit_json ? unit_json : json_null());
-    json_object_set_new(letter, "agenda_number", json_integer(atoll(db_get(row, 0, "agenda_number"))));
-    json_object_set_new(letter, "agenda_year", json_integer(atoll(db_get(row, 0, "agenda_year"))));
-    json_object_set_new(letter, "letter_number", text_or_null(letter_number));
-    json_object_set_new(letter, "letter_date", text_or_null(in->letter_date));
-    json_object_set_new(letter, "received_at", in_letter && at ? json_incref(at) : json_null());
-    json_object_set_new(letter, "sender", text_or_null(sender));
-    json_object_set_new(letter, "recipient", text_or_null(in->recipient));
-    json_object_set_new(letter, "subject", text_or_null(in->subject));
-    json_object_set_new(letter, "summary", text_or_null(in->summary));
-    json_object_set_new(letter, "classification", text_or_null(in->classification));
-    json_object_set_new(letter, "security", text_or_null(in->security));
-    json_object_set_new(letter, "urgency", text_or_null(in->urgency));
-    json_object_set_new(letter, "status", text_or_null(db_get(row, 0, "status")));
-    json_object_set_new(letter, "tracking_code", text_or_null(tracking));
-    json_object_set_new(letter, "created_by", json_integer(req->user->id));
-    json_object_set_new(letter, "created_at", at ? json_incref(at) : json_null());
-    json_object_set_new(letter, "updated_at", at ? json_incref(at) : json_null());
+    json_t *letter = json_pack(
+        "{s:I, s:s, s:{s:I, s:s, s:s}, s:I, s:I, s:s?, s:s?, s:O?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?,"
+        " s:s?, s:I, s:O?, s:O?}",
+        "id", (json_int_t)atoll(db_get(row, 0, "id")), "direction", in->direction, "unit", "id",
+        (json_int_t)atoll(unit->unit_id), "code", unit->unit_code, "name", unit->unit_name, "agenda_number",
+        (json_int_t)atoll(db_get(row, 0, "agenda_number")), "agenda_year",
+        (json_int_t)atoll(db_get(row, 0, "agenda_year")), "letter_number", letter_number, "letter_date",
+        in->letter_date, "received_at", strcmp(in->direction, "in") == 0 ? at : NULL, "sender", sender, "recipient",
+        in->recipient, "subject", in->subject, "summary", in->summary, "classification", in->classification,
+        "security", in->security, "urgency", in->urgency, "status", db_get(row, 0, "status"), "tracking_code",
+        tracking, "created_by", (json_int_t)req->user->id, "created_at", at, "updated_at", at);
     json_decref(at);
     return letter;
 }
